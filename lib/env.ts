@@ -1,0 +1,68 @@
+import path from "node:path";
+import { z } from "zod";
+
+// The only reader of process.env. Every variable is validated once, with a
+// message that names it, so a bad setting fails at start and not mid-video.
+const int = (min: number) => z.coerce.number().int().min(min);
+const optionalString = z.string().trim().min(1).optional().catch(undefined);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: z.string().url().optional(),
+    DATA_DIR: z.string().default("./.data").transform((dir) => path.resolve(dir)),
+    PORT: int(1).max(65535).default(3000),
+    EMBEDDED_PG_PORT: int(1).max(65535).default(54329),
+    API_TOKEN: z.string().min(16, "API_TOKEN must be at least 16 characters").optional(),
+    ADMIN_EMAIL: z.string().email().optional(),
+    ADMIN_PASSWORD: z.string().min(8, "ADMIN_PASSWORD must be at least 8 characters").optional(),
+    ENHANCER: z.enum(["local", "http", "noop"]).default("local"),
+    ENHANCER_URL: z.string().url().optional(),
+    ENHANCER_RATE_LIMIT: z.coerce.number().positive().default(50),
+    ENHANCER_CONCURRENCY: int(1).default(16),
+    ENHANCER_TIMEOUT_MS: int(100).default(30_000),
+    WORKER_CONCURRENCY: int(1).default(4),
+    FRAME_MAX_ATTEMPTS: int(1).default(5),
+    LEASE_SECONDS: int(2).default(60),
+    SWEEP_INTERVAL_SECONDS: int(1).default(15),
+    MAX_UPLOAD_BYTES: int(1).default(20 * 1024 ** 3),
+    FFMPEG_PATH: optionalString,
+    FFPROBE_PATH: optionalString,
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.ENHANCER === "http" && !env.ENHANCER_URL) {
+      ctx.addIssue({ code: "custom", path: ["ENHANCER_URL"], message: "ENHANCER_URL is required when ENHANCER=http" });
+    }
+    if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither" });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "environment"}: ${i.message}`);
+    throw new EnvError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** The database URL; scripts/start.ts sets DATABASE_URL for its children. */
+export function databaseUrl(): string {
+  const url = env().DATABASE_URL;
+  if (!url) throw new EnvError("DATABASE_URL is not set (npm start sets it when it runs the embedded database)");
+  return url;
+}
