@@ -1,0 +1,49 @@
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "../../lib/db/embedded";
+import { migrate } from "../../lib/db/migrate";
+
+// One PostgreSQL for the run (TEST_DATABASE_URL, else an embedded one under
+// the system temp dir) and one migrated template database; each test file
+// clones the template into a database of its own (test/support/db.ts).
+export const TEMPLATE_DB = "framewise_test_template";
+
+let embedded: EmbeddedDatabase | undefined;
+
+export default async function setup(project: TestProject) {
+  let serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    embedded = await startEmbeddedDatabase({
+      dataDir: path.join(os.tmpdir(), "framewise-test-pg"),
+      port: Number(process.env.TEST_PG_PORT ?? 54339),
+      database: "postgres",
+    });
+    serverUrl = embedded.url;
+  }
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  // Databases left by an earlier run that was killed.
+  const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'framewise_test_%'");
+  for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
+  await admin.end();
+  await migrate(withDatabase(serverUrl, TEMPLATE_DB));
+  project.provide("testServerUrl", serverUrl);
+  return async () => {
+    await embedded?.stop();
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    testServerUrl: string;
+  }
+}
