@@ -68,6 +68,7 @@ CREATE TABLE "frame_executions" (
     "frame_index" INTEGER NOT NULL,
     "status" "frame_status" NOT NULL DEFAULT 'pending',
     "attempts" INTEGER NOT NULL DEFAULT 0,
+    "attempt_limit" INTEGER NOT NULL DEFAULT 5,
     "attempt_token" UUID,
     "worker_id" TEXT,
     "lease_expires_at" TIMESTAMPTZ(3),
