@@ -28,6 +28,13 @@ const schema = z
     MAX_UPLOAD_BYTES: int(1).default(20 * 1024 ** 3),
     FFMPEG_PATH: optionalString,
     FFPROBE_PATH: optionalString,
+    CAPTIONS: z.enum(["auto", "off"]).default("auto"),
+    TRANSCRIBER_URL: z.string().url().optional(),
+    TRANSCRIBER_API_KEY: optionalString,
+    TRANSCRIBER_MODEL: z.string().default("whisper-1"),
+    WHISPER_CPP_BIN: optionalString,
+    WHISPER_MODEL: optionalString,
+    THUMBNAIL_COUNT: int(1).max(100).default(8),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   })
   .superRefine((env, ctx) => {

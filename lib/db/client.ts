@@ -26,7 +26,8 @@ export function prisma(): PrismaClient {
   return globalForDb.fwPrisma;
 }
 
-export type Db = pg.Pool | pg.PoolClient;
+/** Anything that runs a query: the pool, a pooled client in a transaction, or a lone client. */
+export type Db = pg.Pool | pg.PoolClient | pg.Client;
 
 /** Runs fn in one transaction on one connection. */
 export async function transaction<T>(db: pg.Pool, fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {

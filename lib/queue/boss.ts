@@ -1,5 +1,5 @@
 import { PgBoss } from "pg-boss";
-import type { IDatabase, Queue } from "pg-boss";
+import type { Db as IDatabase, Queue } from "pg-boss";
 import type pg from "pg";
 import { QUEUES, type FrameJob, type QueueName, type VideoJob } from "./jobs";
 
@@ -37,7 +37,7 @@ export async function createQueues(boss: PgBoss): Promise<void> {
 
 /** pg-boss statements run on our transaction, so a job is sent if and only if the transaction commits. */
 export function onTransaction(client: pg.PoolClient): IDatabase {
-  return { executeSql: (text, values) => client.query(text, values as unknown[]) };
+  return { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
 }
 
 export async function sendVideoJob(boss: PgBoss, queue: Exclude<QueueName, "enhance" | "sweep">, job: VideoJob, client?: pg.PoolClient): Promise<void> {
@@ -50,11 +50,13 @@ const INSERT_SLICE = 10_000;
 
 export async function sendFrameJobs(
   boss: PgBoss,
-  jobs: FrameJob[],
-  opts: { client?: pg.PoolClient; startAfter?: Date } = {},
+  jobs: (FrameJob & { startAfter?: Date | null })[],
+  opts: { client?: pg.PoolClient } = {},
 ): Promise<void> {
   for (let i = 0; i < jobs.length; i += INSERT_SLICE) {
-    const slice = jobs.slice(i, i + INSERT_SLICE).map((data) => ({ data, ...(opts.startAfter ? { startAfter: opts.startAfter } : {}) }));
+    const slice = jobs
+      .slice(i, i + INSERT_SLICE)
+      .map(({ startAfter, ...data }) => (startAfter ? { data, startAfter } : { data }));
     await boss.insert(QUEUES.enhance, slice, opts.client ? { db: onTransaction(opts.client) } : undefined);
   }
 }

@@ -1,3 +1,5 @@
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -11,13 +13,29 @@ import { migrate } from "../../lib/db/migrate";
 export const TEMPLATE_DB = "framewise_test_template";
 
 let embedded: EmbeddedDatabase | undefined;
+let dataDir: string | undefined;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
 
 export default async function setup(project: TestProject) {
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
+    // A cluster of its own per run (initdb takes ~2 s), so two runs at once
+    // (two terminals, or a run while CI runs) never stop each other's server.
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "framewise-test-pg-"));
+    await chmod(dataDir, 0o755);
     embedded = await startEmbeddedDatabase({
-      dataDir: path.join(os.tmpdir(), "framewise-test-pg"),
-      port: Number(process.env.TEST_PG_PORT ?? 54339),
+      dataDir: path.join(dataDir, "pg"),
+      port: process.env.TEST_PG_PORT ? Number(process.env.TEST_PG_PORT) : await freePort(),
       database: "postgres",
     });
     serverUrl = embedded.url;
@@ -33,6 +51,7 @@ export default async function setup(project: TestProject) {
   project.provide("testServerUrl", serverUrl);
   return async () => {
     await embedded?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   };
 }
 

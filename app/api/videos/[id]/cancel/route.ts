@@ -1,0 +1,5 @@
+import { withApi } from "@/lib/http/respond";
+import { cancelVideo } from "@/lib/pipeline/commands";
+import { pipelineContext } from "@/lib/server/pipeline-context";
+
+export const POST = withApi<{ id: string }>(async (_request, { params }) => Response.json(await cancelVideo(await pipelineContext(), params.id)));

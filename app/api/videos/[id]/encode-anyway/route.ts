@@ -1,0 +1,5 @@
+import { withApi } from "@/lib/http/respond";
+import { encodeAnyway } from "@/lib/pipeline/commands";
+import { pipelineContext } from "@/lib/server/pipeline-context";
+
+export const POST = withApi<{ id: string }>(async (_request, { params }) => Response.json(await encodeAnyway(await pipelineContext(), params.id)));

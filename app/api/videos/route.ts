@@ -1,0 +1,21 @@
+import { prisma } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { withApi } from "@/lib/http/respond";
+import { createVideo } from "@/lib/pipeline/commands";
+import { listVideos, parseListParams } from "@/lib/pipeline/queries/videos";
+import { pipelineContext } from "@/lib/server/pipeline-context";
+import { uploadsDir } from "@/lib/storage/paths";
+import { receiveMultipartFile } from "@/lib/uploads/multipart";
+
+export const dynamic = "force-dynamic";
+
+export const POST = withApi(async (request) => {
+  const e = env();
+  const file = await receiveMultipartFile(request, { dir: uploadsDir(e.DATA_DIR), maxBytes: e.MAX_UPLOAD_BYTES });
+  const { id } = await createVideo(await pipelineContext(), { ...file, title: file.fields.title });
+  return Response.json({ id }, { status: 201, headers: { Location: `/api/videos/${id}` } });
+});
+
+export const GET = withApi(async (request) => {
+  return Response.json(await listVideos(prisma(), parseListParams(new URL(request.url).searchParams)));
+});

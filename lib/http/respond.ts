@@ -1,0 +1,49 @@
+import { ZodError } from "zod";
+import { authenticate, type Principal } from "@/lib/auth/request";
+import { DomainError, type DomainErrorKind } from "@/lib/pipeline/errors";
+
+const STATUS: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, too_large: 413, unsupported: 415 };
+
+export function errorResponse(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/** Maps what a command or query threw to HTTP, in one place. */
+export function toErrorResponse(error: unknown): Response {
+  if (error instanceof DomainError) return errorResponse(STATUS[error.kind], error.code, error.message);
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    return errorResponse(400, "invalid_request", issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "Invalid request.");
+  }
+  console.error("[web] unexpected error:", error);
+  return errorResponse(500, "internal_error", "Something went wrong on the server; the error was logged.");
+}
+
+type RouteContext<P> = { params: Promise<P> };
+
+/**
+ * Every API route but /api/health goes through this: authentication first
+ * (401 without a session or the API token), then the handler, with domain
+ * errors mapped to HTTP.
+ */
+export function withApi<P = Record<string, string>>(
+  handler: (request: Request, ctx: { params: P; principal: Principal }) => Promise<Response>,
+) {
+  return async (request: Request, route: RouteContext<P>): Promise<Response> => {
+    try {
+      const principal = await authenticate(request);
+      if (!principal) return errorResponse(401, "unauthorized", "Sign in, or send Authorization: Bearer <API_TOKEN>.");
+      return await handler(request, { params: await route.params, principal });
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}
+
+export async function readJson(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    throw new DomainError("invalid", "invalid_json", "The request body must be JSON.");
+  }
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import { copyFile, mkdir, rename, rm } from "node:fs/promises";
+import { transaction } from "@/lib/db/client";
+import { probeMedia } from "@/lib/media/probe";
+import { MediaError } from "@/lib/media/errors";
+import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
+import { videoPaths } from "@/lib/storage/paths";
+import type { PipelineContext } from "./context";
+import { DomainError, videoNotFound } from "./errors";
+import { advanceVideo } from "./flow";
+import { requeueFailedFrames, type RetrySelector } from "./sql/requeue-frames";
+import { completeFramesAsOriginal } from "./sql/substitute-frames";
+import { insertStageRows, markStageRunning, readStageStatuses, resetStages } from "./sql/stage-rows";
+import { insertVideo, lockVideo, setVideoStatus } from "./sql/video-rows";
+import { downstreamOf, TERMINAL_VIDEO, type VideoStatus } from "./stages";
+
+/**
+ * Turns an uploaded file (already on disk, e.g. a multipart or tus temp file)
+ * into a video: probes it first, so a file that is not a video is refused
+ * with a sentence and removed, leaving nothing behind; then moves it under the
+ * video's folder, creates the video and its stage rows, and queues preprocess
+ * in the same transaction.
+ */
+export async function createVideo(
+  ctx: PipelineContext,
+  upload: { tempPath: string; originalName: string; title?: string | null; sizeBytes: number },
+): Promise<{ id: string }> {
+  try {
+    await probeMedia(upload.tempPath);
+  } catch (error) {
+    await rm(upload.tempPath, { force: true });
+    if (error instanceof MediaError && error.isInputError) throw new DomainError("unsupported", error.code, error.message);
+    throw error;
+  }
+  const id = randomUUID();
+  const paths = videoPaths(ctx.dataDir, id);
+  await mkdir(paths.dir, { recursive: true });
+  await rename(upload.tempPath, paths.source);
+  try {
+    await transaction(ctx.pool, async (tx) => {
+      const title = upload.title?.trim() || upload.originalName.replace(/\.[^.]+$/, "") || "Untitled video";
+      await insertVideo(tx, { id, title: title.slice(0, 200), originalName: upload.originalName.slice(0, 255), sourceBytes: upload.sizeBytes });
+      await insertStageRows(tx, id);
+      await markStageRunning(tx, id, "preprocess");
+      await setVideoStatus(tx, id, "processing");
+      await sendVideoJob(ctx.boss, "preprocess", { videoId: id }, tx);
+    });
+  } catch (error) {
+    await rm(paths.dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { id };
+}
+
+async function lockedVideoStatus(tx: import("pg").PoolClient, videoId: string): Promise<VideoStatus> {
+  await lockVideo(tx, videoId);
+  const { rows } = await tx.query<{ status: VideoStatus }>(`SELECT status FROM videos WHERE id = $1`, [videoId]);
+  if (!rows[0]) throw videoNotFound(videoId);
+  return rows[0].status;
+}
+
+/**
+ * Re-queues failed frames (a list, all failed, or one error group). Frames
+ * already succeeded are untouched; the enhance stage re-opens and the stages
+ * after it (thumbnails, encode) run again once it finishes.
+ */
+export async function retryFrames(ctx: PipelineContext, videoId: string, selector: RetrySelector): Promise<{ requeued: number }> {
+  return transaction(ctx.pool, async (tx) => {
+    const status = await lockedVideoStatus(tx, videoId);
+    if (status === "canceled") throw new DomainError("conflict", "video_canceled", "This video was canceled; its frames cannot be retried.");
+    const frames = await requeueFailedFrames(tx, videoId, selector, ctx.frameMaxAttempts);
+    if (frames.length === 0) {
+      throw new DomainError("conflict", "nothing_to_retry", "No failed frames matched: only failed frames can be retried.");
+    }
+    const reopened = await markStageRunning(tx, videoId, "enhance", ["failed", "succeeded"]);
+    if (reopened) await resetStages(tx, videoId, downstreamOf("enhance"));
+    await sendFrameJobs(ctx.boss, frames.map((frameIndex) => ({ videoId, frameIndex })), { client: tx });
+    await advanceVideo(tx, ctx, videoId);
+    return { requeued: frames.length };
+  });
+}
+
+/**
+ * Stops work on a video: stages not finished become canceled, so no frame of
+ * it is claimed again (queued jobs drain as no-ops) and no later stage
+ * starts. Frames already in flight finish and are recorded; frames done stay
+ * done.
+ */
+export async function cancelVideo(ctx: PipelineContext, videoId: string): Promise<{ canceled: true }> {
+  return transaction(ctx.pool, async (tx) => {
+    const status = await lockedVideoStatus(tx, videoId);
+    if (TERMINAL_VIDEO.includes(status) && status !== "failed") {
+      throw new DomainError("conflict", "video_finished", `This video is already ${status}; there is nothing to cancel.`);
+    }
+    await tx.query(
+      `UPDATE video_stages SET status = 'canceled', finished_at = now(), updated_at = now()
+        WHERE video_id = $1 AND status IN ('pending', 'running', 'failed')`,
+      [videoId],
+    );
+    await tx.query(
+      `UPDATE videos SET status = 'canceled', finished_at = now(), updated_at = now(),
+              error = jsonb_build_object('code', 'canceled', 'message', 'Canceled by an operator.')
+        WHERE id = $1`,
+      [videoId],
+    );
+    return { canceled: true as const };
+  });
+}
+
+/** Removes a video: its rows (frames and history cascade) and its files. */
+export async function deleteVideo(ctx: PipelineContext, videoId: string): Promise<void> {
+  const deleted = await transaction(ctx.pool, async (tx) => {
+    await lockedVideoStatus(tx, videoId);
+    // Queued jobs of this video would only drain as no-ops; drop them now.
+    await tx.query(`DELETE FROM pgboss.job WHERE state IN ('created', 'retry') AND data->>'videoId' = $1`, [videoId]).catch(() => {});
+    const { rowCount } = await tx.query(`DELETE FROM videos WHERE id = $1`, [videoId]);
+    return rowCount === 1;
+  });
+  if (!deleted) throw videoNotFound(videoId);
+  await rm(videoPaths(ctx.dataDir, videoId).dir, { recursive: true, force: true });
+}
+
+/**
+ * "Encode anyway": every frame that failed for good uses its original image,
+ * recorded as such (output_kind = 'original'), and the pipeline carries on to
+ * encode and thumbnails.
+ */
+export async function encodeAnyway(ctx: PipelineContext, videoId: string): Promise<{ substituted: number }> {
+  return transaction(ctx.pool, async (tx) => {
+    await lockedVideoStatus(tx, videoId);
+    const statuses = await readStageStatuses(tx, videoId);
+    if (statuses.enhance !== "failed") {
+      throw new DomainError("conflict", "enhance_not_failed", "Encode anyway is for a video whose enhance stage failed; this one's is " + statuses.enhance + ".");
+    }
+    const { rows } = await tx.query<{ frame_index: number }>(
+      `SELECT frame_index FROM frame_executions WHERE video_id = $1 AND status = 'failed' ORDER BY frame_index FOR UPDATE`,
+      [videoId],
+    );
+    const paths = videoPaths(ctx.dataDir, videoId);
+    await mkdir(paths.enhancedDir, { recursive: true });
+    for (const { frame_index } of rows) {
+      await copyFile(paths.frame(frame_index), paths.enhancedFrame(frame_index));
+    }
+    const substituted = await completeFramesAsOriginal(tx, videoId, rows.map((r) => r.frame_index));
+    await tx.query(
+      `UPDATE video_stages SET status = 'succeeded', error = NULL, progress = 1, finished_at = now(), updated_at = now(),
+              message = $2
+        WHERE video_id = $1 AND name = 'enhance' AND status = 'failed' AND pending = 0 AND running = 0 AND failed = 0`,
+      [videoId, `${substituted} frames use the original image (encode anyway)`],
+    );
+    await resetStages(tx, videoId, downstreamOf("enhance"));
+    await advanceVideo(tx, ctx, videoId);
+    return { substituted };
+  });
+}
+

@@ -1,0 +1,93 @@
+import type pg from "pg";
+import { transaction } from "@/lib/db/client";
+import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
+import type { PipelineContext } from "./context";
+import { finishEnhanceIfDone, markStageFinished, readStageStatuses, markStageRunning } from "./sql/stage-rows";
+import { lockVideo, setVideoStatus } from "./sql/video-rows";
+import { readyStages, STAGES, videoStatusFrom, type StageName } from "./stages";
+
+/**
+ * Starts every stage whose dependencies have finished and brings the video's
+ * status in line with its stages. Runs inside the caller's transaction, under
+ * the video's advisory lock, so the jobs it sends exist if and only if the
+ * transition commits. Each start is a guarded pending -> running update, so a
+ * stage starts exactly once.
+ */
+export async function advanceVideo(tx: pg.PoolClient, ctx: PipelineContext, videoId: string): Promise<void> {
+  const statuses = await readStageStatuses(tx, videoId);
+  for (let ready = readyStages(statuses); ready.length > 0; ready = readyStages(statuses)) {
+    for (const stage of ready) {
+      if (!(await markStageRunning(tx, videoId, stage))) {
+        statuses[stage] = "running";
+        continue;
+      }
+      statuses[stage] = "running";
+      if (stage === "enhance") {
+        const { rows } = await tx.query<{ frame_index: number }>(
+          `SELECT frame_index FROM frame_executions WHERE video_id = $1 AND status = 'pending' ORDER BY frame_index`,
+          [videoId],
+        );
+        await sendFrameJobs(ctx.boss, rows.map((r) => ({ videoId, frameIndex: r.frame_index })), { client: tx });
+        // Nothing left to enhance (every frame already succeeded): finish now.
+        const finished = await finishEnhanceIfDone(tx, videoId);
+        if (finished) statuses.enhance = finished;
+      } else {
+        await sendVideoJob(ctx.boss, stage, { videoId }, tx);
+      }
+    }
+  }
+  const failed = STAGES.find((s) => statuses[s] === "failed");
+  const error = failed ? await stageError(tx, videoId, failed) : null;
+  await setVideoStatus(tx, videoId, videoStatusFrom(statuses), error);
+}
+
+async function stageError(tx: pg.PoolClient, videoId: string, stage: StageName) {
+  const { rows } = await tx.query<{ error: { code?: string; message?: string } | null }>(
+    `SELECT error FROM video_stages WHERE video_id = $1 AND name = $2`,
+    [videoId, stage],
+  );
+  const e = rows[0]?.error;
+  return { code: e?.code ?? `${stage}_failed`, message: `${stage}: ${e?.message ?? "failed"}` };
+}
+
+/** A single-job stage (preprocess, thumbnails, captions, encode) is done. */
+export async function finishStage(
+  ctx: PipelineContext,
+  videoId: string,
+  stage: Exclude<StageName, "enhance">,
+  status: "succeeded" | "failed" | "skipped",
+  extras: { error?: unknown; result?: unknown; message?: string | null } = {},
+  inTransaction?: (tx: pg.PoolClient) => Promise<void>,
+): Promise<boolean> {
+  return transaction(ctx.pool, async (tx) => {
+    await lockVideo(tx, videoId);
+    await inTransaction?.(tx);
+    if (!(await markStageFinished(tx, videoId, stage, status, extras))) return false;
+    await advanceVideo(tx, ctx, videoId);
+    return true;
+  });
+}
+
+/**
+ * Fan-in of the enhance stage, run after frames settle (in its own
+ * transaction, after the settle committed: taking the video lock while
+ * holding frame and counter locks could deadlock with an operator's retry).
+ * If a crash lands between the two, the sweeper finds the stage with nothing
+ * pending or running and calls this again.
+ */
+export async function finishEnhanceWhenDone(ctx: PipelineContext, videoId: string): Promise<"succeeded" | "failed" | null> {
+  return transaction(ctx.pool, async (tx) => {
+    await lockVideo(tx, videoId);
+    const finished = await finishEnhanceIfDone(tx, videoId);
+    if (finished) await advanceVideo(tx, ctx, videoId);
+    return finished;
+  });
+}
+
+/** Called by stage handlers: true when the stage is running and should do its work now. */
+export async function isStageRunning(db: pg.Pool | pg.PoolClient, videoId: string, stage: StageName): Promise<boolean> {
+  const { rows } = await db.query<{ status: string }>(`SELECT status FROM video_stages WHERE video_id = $1 AND name = $2`, [videoId, stage]);
+  return rows[0]?.status === "running";
+}
+
+export { markStageRunning };

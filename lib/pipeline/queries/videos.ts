@@ -1,0 +1,93 @@
+import { z } from "zod";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { videoNotFound } from "@/lib/pipeline/errors";
+import { orderedStages, outputs, overallProgress, throughput, videoInclude, type VideoRow } from "./video-view";
+
+const listParams = z.object({
+  status: z.enum(["queued", "processing", "completed", "failed", "canceled"]).optional(),
+  q: z.string().trim().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+});
+export type ListParams = z.infer<typeof listParams>;
+
+export function parseListParams(search: URLSearchParams): ListParams {
+  return listParams.parse(Object.fromEntries([...search.entries()].filter(([, v]) => v !== "")));
+}
+
+// Keyset cursor over (created_at desc, id desc): "<iso>|<uuid>". Stays fast
+// with thousands of videos (index videos(created_at desc, id desc)).
+function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string } | null {
+  if (!cursor) return null;
+  const [iso, id] = Buffer.from(cursor, "base64url").toString().split("|");
+  const createdAt = new Date(iso ?? "");
+  return id && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : null;
+}
+const encodeCursor = (v: { createdAt: Date; id: string }) => Buffer.from(`${v.createdAt.toISOString()}|${v.id}`).toString("base64url");
+
+function summary(v: VideoRow) {
+  const out = outputs(v);
+  return {
+    id: v.id,
+    title: v.title,
+    status: v.status,
+    error: v.error,
+    createdAt: v.createdAt.toISOString(),
+    durationSec: v.durationSec,
+    frameCount: v.frameCount,
+    width: v.width,
+    height: v.height,
+    progress: overallProgress(v),
+    etaSec: throughput(v).etaSec,
+    stages: orderedStages(v),
+    posterUrl: out.poster,
+    outputUrl: out.video,
+  };
+}
+
+/** The videos page: newest first, filtered by status and title. */
+export async function listVideos(db: PrismaClient, params: ListParams) {
+  const after = decodeCursor(params.cursor);
+  const rows = await db.video.findMany({
+    where: {
+      ...(params.status ? { status: params.status } : {}),
+      ...(params.q ? { title: { contains: params.q, mode: "insensitive" as const } } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    include: videoInclude,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: params.limit + 1,
+  });
+  const page = rows.slice(0, params.limit);
+  const last = page.at(-1);
+  return { videos: page.map(summary), nextCursor: rows.length > params.limit && last ? encodeCursor(last) : null };
+}
+
+/** One video, the shape of DESIGN.md's GET /api/videos/{id}. */
+export async function getVideo(db: PrismaClient, id: string) {
+  if (!z.string().uuid().safeParse(id).success) throw videoNotFound(id);
+  const v = await db.video.findUnique({ where: { id }, include: videoInclude });
+  if (!v) throw videoNotFound(id);
+  return {
+    id: v.id,
+    title: v.title,
+    status: v.status,
+    error: v.error,
+    createdAt: v.createdAt.toISOString(),
+    metadata: {
+      durationSec: v.durationSec,
+      fps: v.fpsNum && v.fpsDen ? v.fpsNum / v.fpsDen : null,
+      width: v.width,
+      height: v.height,
+      frameCount: v.frameCount,
+      hasAudio: v.hasAudio,
+      videoCodec: v.videoCodec,
+      audioCodec: v.audioCodec,
+      sizeBytes: Number(v.sourceBytes),
+      originalName: v.originalName,
+    },
+    stages: orderedStages(v),
+    outputs: outputs(v),
+    throughput: throughput(v),
+  };
+}

@@ -1,0 +1,39 @@
+import { TranscriptionError } from "@/lib/captions/errors";
+import { transcribeToVtt } from "@/lib/captions/transcribe-audio";
+import { selectTranscriber, transcriberSkipReason, type TranscriberConfig } from "@/lib/captions/transcriber";
+import { videoPaths } from "@/lib/storage/paths";
+import type { PipelineContext } from "../context";
+import { finishStage, isStageRunning } from "../flow";
+import { setStageProgress } from "../sql/stage-rows";
+import { isAbort, stageErrorFrom, throttle } from "./stage-failure";
+
+/** Speech to text from the audio kept by preprocess, as WebVTT; skipped (with the reason) when there is no audio or no transcriber. */
+export function captionsRunner(config: TranscriberConfig) {
+  return async (ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> => {
+    if (!(await isStageRunning(ctx.pool, videoId, "captions"))) return;
+    const { rows } = await ctx.pool.query<{ has_audio: boolean | null }>(`SELECT has_audio FROM videos WHERE id = $1`, [videoId]);
+    if (!rows[0]?.has_audio) {
+      await finishStage(ctx, videoId, "captions", "skipped", { message: "the video has no audio track" });
+      return;
+    }
+    try {
+      const transcriber = selectTranscriber(config);
+      if (!transcriber) {
+        await finishStage(ctx, videoId, "captions", "skipped", { message: transcriberSkipReason(config) });
+        return;
+      }
+      await setStageProgress(ctx.pool, videoId, "captions", 0, `transcribing with ${transcriber.name}`);
+      const report = throttle(1000, (p) => setStageProgress(ctx.pool, videoId, "captions", p));
+      const paths = videoPaths(ctx.dataDir, videoId);
+      const result = await transcribeToVtt({ audioPath: paths.audio, outPath: paths.captions, transcriber, signal, onProgress: (p: number) => report(p) });
+      await finishStage(ctx, videoId, "captions", "succeeded", {
+        result: { cues: result.cues.length, transcriber: result.transcriber },
+        message: `${result.cues.length} cues (${result.transcriber})`,
+      });
+    } catch (error) {
+      if (isAbort(error, signal)) throw error;
+      const stored = error instanceof TranscriptionError ? { code: "transcription_failed", ...error.toMetadata() } : stageErrorFrom(error);
+      await finishStage(ctx, videoId, "captions", "failed", { error: stored });
+    }
+  };
+}

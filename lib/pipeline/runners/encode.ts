@@ -1,0 +1,45 @@
+import { access, stat } from "node:fs/promises";
+import { encodeVideo } from "@/lib/media/ffmpeg";
+import { videoPaths } from "@/lib/storage/paths";
+import type { PipelineContext } from "../context";
+import { finishStage, isStageRunning } from "../flow";
+import { setStageProgress } from "../sql/stage-rows";
+import { isAbort, stageErrorFrom, throttle } from "./stage-failure";
+
+/** Enhanced frames at the source frame rate + the original audio (+ captions when ready) into a playable MP4. */
+export async function runEncode(ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> {
+  if (!(await isStageRunning(ctx.pool, videoId, "encode"))) return;
+  const paths = videoPaths(ctx.dataDir, videoId);
+  try {
+    const { rows } = await ctx.pool.query<{ fps_num: number; fps_den: number; frame_count: number; has_audio: boolean; captions: string }>(
+      `SELECT v.fps_num, v.fps_den, v.frame_count, v.has_audio, s.status AS captions
+         FROM videos v JOIN video_stages s ON s.video_id = v.id AND s.name = 'captions' WHERE v.id = $1`,
+      [videoId],
+    );
+    const video = rows[0];
+    if (!video) return;
+    const withCaptions = video.captions === "succeeded" && (await exists(paths.captions));
+    await setStageProgress(ctx.pool, videoId, "encode", 0, "encoding");
+    const report = throttle(500, (p) => setStageProgress(ctx.pool, videoId, "encode", p));
+    await encodeVideo({
+      framesDir: paths.enhancedDir,
+      fpsNum: video.fps_num,
+      fpsDen: video.fps_den,
+      frameCount: video.frame_count,
+      audio: video.has_audio ? paths.audio : null,
+      captions: withCaptions ? paths.captions : null,
+      output: paths.output,
+      signal,
+      onProgress: (done, total) => report(total > 0 ? Math.min(0.99, done / total) : 0),
+    });
+    const { size } = await stat(paths.output);
+    await finishStage(ctx, videoId, "encode", "succeeded", { result: { bytes: size, captions: withCaptions }, message: null });
+  } catch (error) {
+    if (isAbort(error, signal)) throw error;
+    await finishStage(ctx, videoId, "encode", "failed", { error: stageErrorFrom(error) });
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}

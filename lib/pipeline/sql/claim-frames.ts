@@ -1,0 +1,51 @@
+import type { Db } from "@/lib/db/client";
+
+export interface ClaimedFrame {
+  id: string;
+  frameIndex: number;
+  attemptToken: string;
+  attempts: number;
+  attemptLimit: number;
+}
+
+/**
+ * Claims frames of one video for this worker: one statement (Oban's pattern)
+ * whose CTE picks the claimable rows FOR UPDATE SKIP LOCKED and feeds one
+ * UPDATE that sets the owner, a fresh attempt token (the fencing token) and
+ * the lease. Claimable: pending and due, or running with a lapsed lease.
+ * A succeeded or failed frame is never returned, so a job delivered twice
+ * does not reach the enhancer twice. Frames of a video whose enhance stage is
+ * not running (canceled, failed) are left alone. The enhance counters move in
+ * the same statement, so progress never disagrees with the rows.
+ */
+export async function claimFrames(db: Db, videoId: string, frameIndexes: number[], workerId: string, leaseSeconds: number): Promise<ClaimedFrame[]> {
+  const { rows } = await db.query<{ id: string; frame_index: number; attempt_token: string; attempts: number; attempt_limit: number }>(
+    `WITH candidates AS (
+       SELECT f.id, f.status AS old_status
+         FROM frame_executions f
+         JOIN video_stages s ON s.video_id = f.video_id AND s.name = 'enhance' AND s.status = 'running'
+        WHERE f.video_id = $1
+          AND f.frame_index = ANY($2::int[])
+          AND ((f.status = 'pending' AND (f.retry_at IS NULL OR f.retry_at <= now()))
+               OR (f.status = 'running' AND f.lease_expires_at < now()))
+        ORDER BY f.frame_index
+        FOR UPDATE OF f SKIP LOCKED
+     ), claimed AS (
+       UPDATE frame_executions f
+          SET status = 'running', attempts = f.attempts + 1, attempt_token = gen_random_uuid(),
+              worker_id = $3, lease_expires_at = now() + make_interval(secs => $4),
+              retry_at = NULL, started_at = now(), updated_at = now()
+         FROM candidates c
+        WHERE f.id = c.id
+       RETURNING f.id, f.frame_index, f.attempt_token, f.attempts, f.attempt_limit, c.old_status
+     ), counted AS (
+       UPDATE video_stages s
+          SET pending = s.pending - d.n, running = s.running + d.n, updated_at = now()
+         FROM (SELECT count(*)::int AS n FROM claimed WHERE old_status = 'pending') d
+        WHERE s.video_id = $1 AND s.name = 'enhance' AND d.n > 0
+     )
+     SELECT id::text, frame_index, attempt_token::text, attempts, attempt_limit FROM claimed`,
+    [videoId, frameIndexes, workerId, leaseSeconds],
+  );
+  return rows.map((r) => ({ id: r.id, frameIndex: r.frame_index, attemptToken: r.attempt_token, attempts: r.attempts, attemptLimit: r.attempt_limit }));
+}

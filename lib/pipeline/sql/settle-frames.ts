@@ -1,0 +1,137 @@
+import type { Db } from "@/lib/db/client";
+
+// Every settle statement is fenced: it changes a row only WHERE status is
+// 'running' AND attempt_token is the token this worker got at claim time. A
+// worker whose lease lapsed (and whose frame another worker re-claimed, with
+// a new token) changes nothing: 0 rows.
+
+export interface FrameOutcome {
+  id: string;
+  attemptToken: string;
+}
+
+/** Records finished frames of one video; returns how many rows this worker still owned. */
+export async function completeFrames(db: Db, videoId: string, frames: FrameOutcome[], outputKind: "enhanced" | "original" = "enhanced"): Promise<number> {
+  if (frames.length === 0) return 0;
+  const { rows } = await db.query<{ n: number }>(
+    `WITH input AS (
+       SELECT * FROM unnest($2::bigint[], $3::uuid[]) AS i(id, token)
+     ), done AS (
+       UPDATE frame_executions f
+          SET status = 'succeeded', output_kind = $4, lease_expires_at = NULL,
+              finished_at = now(), updated_at = now()
+         FROM input i
+        WHERE f.id = i.id AND f.attempt_token = i.token AND f.status = 'running' AND f.video_id = $1
+       RETURNING 1
+     ), n AS (SELECT count(*)::int AS n FROM done)
+     UPDATE video_stages s
+        SET running = s.running - n.n, succeeded = s.succeeded + n.n, updated_at = now()
+       FROM n
+      WHERE s.video_id = $1 AND s.name = 'enhance'
+     RETURNING n.n`,
+    [videoId, frames.map((f) => f.id), frames.map((f) => f.attemptToken), outputKind],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export interface FrameFailure extends FrameOutcome {
+  /** Error metadata (class, message, HTTP status, excerpt, retryable, attempt, worker, timings). */
+  error: Record<string, unknown>;
+  fingerprint: string;
+  /** When set, the frame goes back to pending and becomes claimable at this time; else it fails for good. */
+  retryAt: Date | null;
+  startedAt: Date;
+  durationMs: number;
+  workerId: string;
+}
+
+/**
+ * Records failed attempts: the last error on the row, one frame_attempts row
+ * each (the history), and either a scheduled retry (pending + retry_at) or a
+ * final failure. Returns the frames this worker still owned, with what
+ * happened to them.
+ */
+export async function failFrames(db: Db, videoId: string, failures: FrameFailure[]): Promise<{ frameIndex: number; final: boolean }[]> {
+  if (failures.length === 0) return [];
+  const { rows } = await db.query<{ frame_index: number; final: boolean }>(
+    `WITH input AS (
+       SELECT * FROM unnest($2::bigint[], $3::uuid[], $4::jsonb[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[])
+         AS i(id, token, error, fingerprint, retry_at, started_at, duration_ms, worker_id)
+     ), settled AS (
+       UPDATE frame_executions f
+          SET status = CASE WHEN i.retry_at IS NULL THEN 'failed'::frame_status ELSE 'pending'::frame_status END,
+              retry_at = i.retry_at, last_error = i.error, error_fingerprint = i.fingerprint,
+              lease_expires_at = NULL, updated_at = now(),
+              finished_at = CASE WHEN i.retry_at IS NULL THEN now() ELSE NULL END
+         FROM input i
+        WHERE f.id = i.id AND f.attempt_token = i.token AND f.status = 'running' AND f.video_id = $1
+       RETURNING f.id, f.frame_index, f.attempts, (i.retry_at IS NULL) AS final, i.error, i.started_at, i.duration_ms, i.worker_id
+     ), history AS (
+       INSERT INTO frame_attempts (frame_id, video_id, frame_index, attempt, worker_id, error, started_at, duration_ms)
+       SELECT id, $1, frame_index, attempts, worker_id, error, started_at, duration_ms FROM settled
+     ), counted AS (
+       UPDATE video_stages s
+          SET running = s.running - d.total,
+              failed = s.failed + d.final,
+              pending = s.pending + (d.total - d.final),
+              updated_at = now()
+         FROM (SELECT count(*)::int AS total, count(*) FILTER (WHERE final)::int AS final FROM settled) d
+        WHERE s.video_id = $1 AND s.name = 'enhance' AND d.total > 0
+     )
+     SELECT frame_index, final FROM settled`,
+    [
+      videoId,
+      failures.map((f) => f.id),
+      failures.map((f) => f.attemptToken),
+      failures.map((f) => JSON.stringify(f.error)),
+      failures.map((f) => f.fingerprint),
+      failures.map((f) => f.retryAt),
+      failures.map((f) => f.startedAt),
+      failures.map((f) => f.durationMs),
+      failures.map((f) => f.workerId),
+    ],
+  );
+  return rows.map((r) => ({ frameIndex: r.frame_index, final: r.final }));
+}
+
+/**
+ * Hands claimed frames back without counting an attempt: the enhancer was
+ * never called (rate limit, concurrency cap, open breaker, Retry-After, or
+ * the worker is shutting down). The frame becomes claimable at `retryAt`.
+ */
+export async function deferFrames(db: Db, videoId: string, frames: FrameOutcome[], retryAt: Date | null): Promise<number[]> {
+  if (frames.length === 0) return [];
+  const { rows } = await db.query<{ frame_index: number }>(
+    `WITH input AS (
+       SELECT * FROM unnest($2::bigint[], $3::uuid[]) AS i(id, token)
+     ), deferred AS (
+       UPDATE frame_executions f
+          SET status = 'pending', attempts = f.attempts - 1, retry_at = $4, lease_expires_at = NULL,
+              worker_id = NULL, updated_at = now()
+         FROM input i
+        WHERE f.id = i.id AND f.attempt_token = i.token AND f.status = 'running' AND f.video_id = $1
+       RETURNING f.frame_index
+     ), counted AS (
+       UPDATE video_stages s
+          SET running = s.running - d.n, pending = s.pending + d.n, updated_at = now()
+         FROM (SELECT count(*)::int AS n FROM deferred) d
+        WHERE s.video_id = $1 AND s.name = 'enhance' AND d.n > 0
+     )
+     SELECT frame_index FROM deferred`,
+    [videoId, frames.map((f) => f.id), frames.map((f) => f.attemptToken), retryAt],
+  );
+  return rows.map((r) => r.frame_index);
+}
+
+/** Heartbeat: pushes the lease of frames still owned (token matches) further out. */
+export async function extendLeases(db: Db, frames: FrameOutcome[], leaseSeconds: number): Promise<number> {
+  if (frames.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `UPDATE frame_executions f
+        SET lease_expires_at = now() + make_interval(secs => $3)
+       FROM unnest($1::bigint[], $2::uuid[]) AS i(id, token)
+      WHERE f.id = i.id AND f.attempt_token = i.token AND f.status = 'running'`,
+    [frames.map((f) => f.id), frames.map((f) => f.attemptToken), leaseSeconds],
+  );
+  return rowCount ?? 0;
+}

@@ -1,0 +1,91 @@
+import type { Db } from "@/lib/db/client";
+import { STAGES, type StageName, type StageStatus } from "@/lib/pipeline/stages";
+
+// Stage rows change only through guarded updates: a transition names the
+// status it comes from, and 0 rows means another worker (or the operator)
+// got there first.
+
+export async function insertStageRows(db: Db, videoId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO video_stages (video_id, name) SELECT $1, unnest($2::stage_name[]) ON CONFLICT DO NOTHING`,
+    [videoId, STAGES],
+  );
+}
+
+export async function readStageStatuses(db: Db, videoId: string): Promise<Record<StageName, StageStatus>> {
+  const { rows } = await db.query<{ name: StageName; status: StageStatus }>(
+    `SELECT name, status FROM video_stages WHERE video_id = $1`,
+    [videoId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, r.status])) as Record<StageName, StageStatus>;
+}
+
+export async function markStageRunning(db: Db, videoId: string, name: StageName, from: StageStatus[] = ["pending"]): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE video_stages
+        SET status = 'running', started_at = now(), finished_at = NULL, error = NULL, progress = 0,
+            attempts = attempts + 1, updated_at = now()
+      WHERE video_id = $1 AND name = $2 AND status = ANY($3::stage_status[])`,
+    [videoId, name, from],
+  );
+  return rowCount === 1;
+}
+
+export async function markStageFinished(
+  db: Db,
+  videoId: string,
+  name: StageName,
+  status: "succeeded" | "failed" | "skipped" | "canceled",
+  extras: { error?: unknown; result?: unknown; message?: string | null } = {},
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE video_stages
+        SET status = $3::stage_status, finished_at = now(), updated_at = now(),
+            progress = CASE WHEN $3::stage_status = 'succeeded' THEN 1 ELSE progress END,
+            error = $4::jsonb, result = COALESCE($5::jsonb, result), message = COALESCE($6, message)
+      WHERE video_id = $1 AND name = $2 AND status = 'running'`,
+    [videoId, name, status, extras.error === undefined ? null : JSON.stringify(extras.error), extras.result === undefined ? null : JSON.stringify(extras.result), extras.message ?? null],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Fan-in of the enhance stage: finishes it when no frame is pending or
+ * running. The row lock taken by this UPDATE serialises concurrent finishers
+ * (the last frames of a video completing on different workers), and the
+ * `status = 'running'` guard lets exactly one of them through.
+ */
+export async function finishEnhanceIfDone(db: Db, videoId: string): Promise<"succeeded" | "failed" | null> {
+  const { rows } = await db.query<{ status: "succeeded" | "failed" }>(
+    `UPDATE video_stages
+        SET status = CASE WHEN failed > 0 THEN 'failed'::stage_status ELSE 'succeeded'::stage_status END,
+            error = CASE WHEN failed > 0
+                         THEN jsonb_build_object('code', 'frames_failed', 'message', failed || ' of ' || total || ' frames failed')
+                    END,
+            progress = CASE WHEN total > 0 THEN succeeded::float8 / total ELSE 1 END,
+            finished_at = now(), updated_at = now()
+      WHERE video_id = $1 AND name = 'enhance' AND status = 'running' AND pending = 0 AND running = 0
+     RETURNING status`,
+    [videoId],
+  );
+  return rows[0]?.status ?? null;
+}
+
+export async function setStageProgress(db: Db, videoId: string, name: StageName, progress: number, message?: string): Promise<void> {
+  await db.query(
+    `UPDATE video_stages SET progress = $3, message = COALESCE($4, message), updated_at = now()
+      WHERE video_id = $1 AND name = $2 AND status = 'running'`,
+    [videoId, name, Math.max(0, Math.min(1, progress)), message ?? null],
+  );
+}
+
+/** Puts finished stages back to pending so they run again (after a retry re-opened an upstream stage). */
+export async function resetStages(db: Db, videoId: string, names: StageName[]): Promise<void> {
+  if (names.length === 0) return;
+  await db.query(
+    `UPDATE video_stages
+        SET status = 'pending', progress = 0, error = NULL, started_at = NULL, finished_at = NULL, updated_at = now()
+      WHERE video_id = $1 AND name = ANY($2::stage_name[]) AND status <> 'running'`,
+    [videoId, names],
+  );
+}

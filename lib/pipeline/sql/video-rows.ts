@@ -1,0 +1,43 @@
+import type { Db } from "@/lib/db/client";
+import type { MediaInfo } from "@/lib/media/probe";
+import { TERMINAL_VIDEO, type VideoStatus } from "@/lib/pipeline/stages";
+
+export async function insertVideo(db: Db, v: { id: string; title: string; originalName: string; sourceBytes: number }): Promise<void> {
+  await db.query(
+    `INSERT INTO videos (id, title, original_name, source_bytes) VALUES ($1, $2, $3, $4)`,
+    [v.id, v.title, v.originalName, v.sourceBytes],
+  );
+}
+
+export async function saveVideoMetadata(db: Db, videoId: string, info: MediaInfo, frameCount: number | null): Promise<void> {
+  await db.query(
+    `UPDATE videos
+        SET duration_sec = $2, fps_num = $3, fps_den = $4, width = $5, height = $6,
+            frame_count = COALESCE($7, frame_count), video_codec = $8, audio_codec = $9, has_audio = $10,
+            probe = $11::jsonb, updated_at = now()
+      WHERE id = $1`,
+    [videoId, info.durationSec, info.fpsNum, info.fpsDen, info.width, info.height, frameCount, info.videoCodec, info.audioCodec, info.hasAudio, JSON.stringify(info.raw ?? {})],
+  );
+}
+
+/**
+ * Moves the video to `status` unless it is canceled (the operator's word is
+ * final until they act again). Sets started_at on the first move to
+ * processing and finished_at on a terminal status.
+ */
+export async function setVideoStatus(db: Db, videoId: string, status: VideoStatus, error: unknown = null): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE videos
+        SET status = $2::video_status, error = $3::jsonb, updated_at = now(),
+            started_at = COALESCE(started_at, CASE WHEN $2::video_status <> 'queued' THEN now() END),
+            finished_at = CASE WHEN $2::video_status = ANY($4::video_status[]) THEN now() END
+      WHERE id = $1 AND status <> 'canceled' AND status IS DISTINCT FROM $2::video_status`,
+    [videoId, status, error === null ? null : JSON.stringify(error), TERMINAL_VIDEO],
+  );
+  return rowCount === 1;
+}
+
+/** Serialises the stage transitions of one video (held until the transaction ends). */
+export async function lockVideo(db: Db, videoId: string): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('framewise:video'), hashtext($1))`, [videoId]);
+}

@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type pg from "pg";
+import { afterAll } from "vitest";
+import type { PipelineContext } from "@/lib/pipeline/context";
+import { createBoss, createQueues } from "@/lib/queue/boss";
+import { startWorker, type WorkerConfig } from "@/worker/run";
+import { createTestDatabase } from "./db";
+
+/** A database, a data dir and a sending pg-boss for one test file; all removed afterwards. */
+export async function createTestPipeline(): Promise<{ url: string; pool: pg.Pool; ctx: PipelineContext; dataDir: string }> {
+  const { url, pool } = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "framewise-data-"));
+  const boss = createBoss(url, { max: 3, supervise: false });
+  await boss.start();
+  await createQueues(boss);
+  afterAll(async () => {
+    await boss.stop({ graceful: false, close: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return { url, pool, dataDir, ctx: { pool, boss, dataDir, frameMaxAttempts: 3 } };
+}
+
+export async function startTestWorker(url: string, dataDir: string, overrides: Partial<WorkerConfig> = {}) {
+  const worker = await startWorker({
+    databaseUrl: url,
+    dataDir,
+    enhancer: { kind: "local" },
+    concurrency: 2,
+    leaseSeconds: 10,
+    sweepIntervalSeconds: 1,
+    frameMaxAttempts: 3,
+    transcriber: { captions: "off" },
+    thumbnailCount: 4,
+    ...overrides,
+  });
+  afterAll(() => worker.stop());
+  return worker;
+}
+
+export async function videoStatus(pool: pg.Pool, id: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ status: string }>(`SELECT status FROM videos WHERE id = $1`, [id]);
+  return rows[0]?.status;
+}

@@ -1,0 +1,45 @@
+// `npm run worker`: one worker process against DATABASE_URL (the web's
+// `npm start` runs one itself). Stops cleanly on SIGINT/SIGTERM.
+import { databaseUrl, env, EnvError } from "@/lib/env";
+import { enhancerConfigFromEnv } from "@/lib/enhance/enhancer";
+import { startWorker } from "./run";
+import { guardFromEnv } from "./guard";
+
+async function main() {
+  const e = env();
+  const worker = await startWorker({
+    databaseUrl: databaseUrl(),
+    dataDir: e.DATA_DIR,
+    enhancer: enhancerConfigFromEnv(e),
+    concurrency: e.WORKER_CONCURRENCY,
+    leaseSeconds: e.LEASE_SECONDS,
+    sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+    frameMaxAttempts: e.FRAME_MAX_ATTEMPTS,
+    guard: guardFromEnv(e),
+    transcriber: {
+      captions: e.CAPTIONS,
+      url: e.TRANSCRIBER_URL,
+      apiKey: e.TRANSCRIBER_API_KEY,
+      model: e.TRANSCRIBER_MODEL,
+      whisperCppBin: e.WHISPER_CPP_BIN,
+      whisperModel: e.WHISPER_MODEL,
+    },
+    thumbnailCount: e.THUMBNAIL_COUNT,
+    log: (m) => console.log(`[worker] ${m}`),
+  });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[worker] ${signal}: finishing in-flight frames`);
+    await worker.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error) => {
+  console.error(error instanceof EnvError ? error.message : error);
+  process.exit(1);
+});

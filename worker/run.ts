@@ -1,0 +1,123 @@
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import type pg from "pg";
+import { createPool } from "@/lib/db/client";
+import { createEnhancer, type EnhancerConfig } from "@/lib/enhance/enhancer";
+import type { PipelineContext } from "@/lib/pipeline/context";
+import type { CallGuard, EngineOptions } from "@/lib/pipeline/frame-engine";
+import { runEncode } from "@/lib/pipeline/runners/encode";
+import { captionsRunner } from "@/lib/pipeline/runners/captions";
+import { runPreprocess } from "@/lib/pipeline/runners/preprocess";
+import { thumbnailsRunner } from "@/lib/pipeline/runners/thumbnails";
+import type { TranscriberConfig } from "@/lib/captions/transcriber";
+import { markWorkerStopped, upsertWorker } from "@/lib/pipeline/sql/workers";
+import { sweep } from "@/lib/pipeline/sweeper";
+import { createBoss, createQueues } from "@/lib/queue/boss";
+import { QUEUES } from "@/lib/queue/jobs";
+import { enhanceHandler } from "./handlers/enhance";
+import { stageHandler } from "./handlers/stage";
+import { stageRunners } from "./stage-runners";
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  dataDir: string;
+  enhancer: EnhancerConfig;
+  concurrency: number;
+  batchSize?: number;
+  leaseSeconds: number;
+  sweepIntervalSeconds: number;
+  frameMaxAttempts: number;
+  transcriber: TranscriberConfig;
+  thumbnailCount: number;
+  guard?: (pool: pg.Pool, workerId: string) => CallGuard | undefined;
+  log?: (message: string) => void;
+}
+
+export interface RunningWorker {
+  id: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One worker: pg-boss started, queues created, handlers registered, a
+ * heartbeat row in `workers`, and the sweeper on a timer. stop() stops
+ * fetching, lets in-flight frames finish (a frame that has not reached the
+ * enhancer yet is handed back), and closes its connections: nothing of this
+ * worker is left `running`.
+ */
+export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
+  const log = config.log ?? (() => {});
+  const id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const pool = createPool(config.databaseUrl, Math.max(4, config.concurrency + 2));
+  const boss = createBoss(config.databaseUrl);
+  boss.on("error", (error) => log(`queue error: ${(error as Error).message}`));
+  await boss.start();
+  await createQueues(boss);
+  const ctx: PipelineContext = { pool, boss, dataDir: config.dataDir, frameMaxAttempts: config.frameMaxAttempts };
+  const shutdown = new AbortController();
+  let inFlight = 0;
+  const engine: EngineOptions = {
+    ctx,
+    workerId: id,
+    enhancer: createEnhancer(config.enhancer),
+    leaseSeconds: config.leaseSeconds,
+    concurrency: config.concurrency,
+    guard: config.guard?.(pool, id),
+    signal: shutdown.signal,
+  };
+  const enhance = enhanceHandler(engine);
+  await boss.work(
+    QUEUES.enhance,
+    { batchSize: config.batchSize ?? Math.max(8, config.concurrency * 4), pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: 2 },
+    async (jobs) => {
+      inFlight += jobs.length;
+      try {
+        await enhance(jobs);
+      } finally {
+        inFlight -= jobs.length;
+      }
+    },
+  );
+  for (const [queue, runner] of Object.entries(stageRunners({ runPreprocess, runEncode, runThumbnails: thumbnailsRunner(config.thumbnailCount), runCaptions: captionsRunner(config.transcriber) }))) {
+    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2 }, stageHandler(ctx, runner, shutdown.signal));
+  }
+
+  const beat = () => upsertWorker(pool, { id, host: os.hostname(), pid: process.pid, concurrency: config.concurrency, inFlight }).catch(() => {});
+  await beat();
+  const heartbeat = setInterval(beat, 5000);
+  let sweeping = false;
+  const sweeper = setInterval(async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const r = await sweep(ctx, { overdueGraceSeconds: Math.max(30, config.sweepIntervalSeconds * 2) });
+      if (r.released || r.resent || r.stagesFinished) log(`sweep: ${r.released} leases released, ${r.resent} jobs re-sent, ${r.stagesFinished} stages finished`);
+    } catch (error) {
+      log(`sweep failed: ${(error as Error).message}`);
+    } finally {
+      sweeping = false;
+    }
+  }, config.sweepIntervalSeconds * 1000);
+  log(`worker ${id} started (enhancer: ${engine.enhancer.name}, ${config.concurrency} frames in flight)`);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    id,
+    stop: () => {
+      stopped ??= (async () => {
+        clearInterval(sweeper);
+        clearInterval(heartbeat);
+        // Stop fetching, then wait for handlers: frames already at the
+        // enhancer finish and are recorded; the rest are handed back.
+        const fetching = Object.values(QUEUES).map((q) => boss.offWork(q, { wait: false }).catch(() => {}));
+        await Promise.all(fetching);
+        shutdown.abort();
+        await boss.stop({ graceful: true, timeout: 30_000, close: true }).catch(() => {});
+        await markWorkerStopped(pool, id).catch(() => {});
+        await pool.end();
+        log(`worker ${id} stopped`);
+      })();
+      return stopped;
+    },
+  };
+}
