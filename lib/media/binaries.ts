@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { env } from "@/lib/env";
 import { MediaError } from "./errors";
 
@@ -55,8 +56,11 @@ function installerPath(tool: ToolName): string | undefined {
   try {
     // Loaded lazily: the installer packages throw at require time when their
     // platform binary is missing, which must not break importing this module.
-    const require = createRequire(import.meta.url);
-    const pkg = require(INSTALLER_PACKAGES[tool]) as { path?: unknown };
+    // Resolved at run time from the project's node_modules, out of sight of
+    // Next's bundler (which would try to trace the installers' own dynamic
+    // requires and fail the build).
+    const require = createRequire(path.join(process.cwd(), "package.json"));
+    const pkg = require(/* turbopackIgnore: true */ INSTALLER_PACKAGES[tool]) as { path?: unknown };
     return typeof pkg.path === "string" ? pkg.path : undefined;
   } catch {
     return undefined;

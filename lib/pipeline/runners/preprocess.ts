@@ -28,9 +28,9 @@ export async function runPreprocess(ctx: PipelineContext, videoId: string, signa
       source: paths.source,
       framesDir: paths.framesDir,
       signal,
+      frameCountEstimate: info.frameCountEstimate,
       onProgress: (done, total) => report(total > 0 ? Math.min(0.95, (done / total) * 0.95) : 0),
     });
-    if (frameCount === 0) throw Object.assign(new Error("No frame of this video could be decoded."), { code: "no_frames" });
     await setStageProgress(ctx.pool, videoId, "preprocess", 0.96, info.hasAudio ? "extracting audio" : "creating frame records");
     const hasAudio = info.hasAudio ? await extractAudio({ source: paths.source, output: paths.audio, signal }) : false;
     await finishStage(ctx, videoId, "preprocess", "succeeded", { result: { frameCount, hasAudio }, message: `${frameCount} frames extracted` }, async (tx) => {

@@ -1,0 +1,21 @@
+// The app as the Playwright suite sees it: a fresh DATA_DIR (so a fresh
+// embedded PostgreSQL), fixed credentials, then `npm start`'s own code.
+import { chmod, mkdir, rm } from "node:fs/promises";
+import { E2E } from "../e2e/support/settings";
+
+await rm(E2E.dataDir, { recursive: true, force: true });
+await mkdir(E2E.dataDir, { recursive: true });
+await chmod(E2E.dataDir, 0o755);
+Object.assign(process.env, {
+  DATA_DIR: E2E.dataDir,
+  PORT: String(E2E.port),
+  EMBEDDED_PG_PORT: String(E2E.port + 50_000 - 3000),
+  API_TOKEN: E2E.apiToken,
+  ADMIN_EMAIL: E2E.adminEmail,
+  ADMIN_PASSWORD: E2E.adminPassword,
+  WORKER_CONCURRENCY: "2",
+  LEASE_SECONDS: "10",
+  SWEEP_INTERVAL_SECONDS: "2",
+});
+delete process.env.DATABASE_URL;
+await import("./start");
