@@ -1,0 +1,48 @@
+import Link from "next/link";
+import type { VideoDetail } from "@/lib/client/types";
+import { formatCount, formatEta } from "@/lib/client/format";
+import { isLive } from "@/lib/client/queries";
+import { cx } from "@/lib/client/class-names";
+
+/** Frame counts by status, throughput and ETA, from the enhance stage's counters (O(1) on the server). */
+export function FrameStats({ video }: { video: VideoDetail }) {
+  const enhance = video.stages.find((s) => s.name === "enhance");
+  const live = isLive(video.status);
+  const tiles: Array<{ label: string; value: string; tone?: string; href?: string; testId: string }> = [
+    { label: "Frames", value: formatCount(enhance?.total || video.metadata.frameCount), testId: "count-total" },
+    { label: "Succeeded", value: formatCount(enhance?.succeeded ?? 0), tone: (enhance?.succeeded ?? 0) > 0 ? "text-emerald-600 dark:text-emerald-400" : undefined, testId: "count-succeeded" },
+    {
+      label: "Failed",
+      value: formatCount(enhance?.failed ?? 0),
+      tone: (enhance?.failed ?? 0) > 0 ? "text-red-600 dark:text-red-400" : undefined,
+      href: (enhance?.failed ?? 0) > 0 ? `/videos/${video.id}/frames` : undefined,
+      testId: "count-failed",
+    },
+    { label: "Running", value: formatCount(enhance?.running ?? 0), tone: (enhance?.running ?? 0) > 0 ? "text-indigo-600 dark:text-indigo-400" : undefined, testId: "count-running" },
+    { label: "Pending", value: formatCount(enhance?.pending ?? 0), testId: "count-pending" },
+    { label: "Throughput", value: live ? `${video.throughput.fps.toFixed(1)} fps` : "—", testId: "throughput" },
+    { label: "ETA", value: live ? formatEta(video.throughput.etaSec) : "—", testId: "eta" },
+  ];
+  return (
+    <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
+      {tiles.map((tile) => (
+        <div
+          key={tile.label}
+          className="rounded-xl border border-zinc-200 bg-white px-3 py-2.5 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
+        >
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">{tile.label}</dt>
+          <dd className={cx("mt-1 text-lg font-semibold tabular-nums", tile.tone)} data-testid={tile.testId}>
+            {tile.href ? (
+              <Link href={tile.href} className="underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500">
+                {tile.value}
+                <span className="sr-only"> failed frames: open the list</span>
+              </Link>
+            ) : (
+              tile.value
+            )}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

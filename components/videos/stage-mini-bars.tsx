@@ -1,0 +1,41 @@
+import type { Stage } from "@/lib/client/types";
+import { ProgressBar } from "@/components/ui/progress-bar";
+import { toneOf } from "@/components/ui/badge";
+import { cx } from "@/lib/client/class-names";
+import { formatPercent } from "@/lib/client/format";
+
+/** Progress shown for a stage: finished stages read full, skipped ones empty. */
+export function stageRatio(stage: Stage): number {
+  if (stage.status === "succeeded") return 1;
+  if (stage.status === "skipped") return 0;
+  return stage.progress;
+}
+
+export function stageTone(stage: Stage) {
+  return stage.status === "running" ? "info" : toneOf(stage.status);
+}
+
+/** One small bar per stage, for list rows. */
+export function StageMiniBars({ stages, className }: { stages: Stage[]; className?: string }) {
+  return (
+    <ul className={cx("grid grid-cols-5 gap-2", className)} aria-label="Stages">
+      {stages.map((stage) => (
+        <li key={stage.name} data-stage={stage.name} data-stage-status={stage.status} className="min-w-0">
+          <div className="mb-1 flex items-baseline justify-between gap-1 text-[10px] leading-none text-zinc-500 dark:text-zinc-400">
+            <span className={cx("truncate", stage.status === "failed" && "font-medium text-red-600 dark:text-red-400")}>
+              {stage.name}
+            </span>
+            <span className="tabular-nums">{stage.status === "skipped" ? "skip" : formatPercent(stageRatio(stage))}</span>
+          </div>
+          <ProgressBar
+            value={stageRatio(stage)}
+            label={`${stage.name} progress`}
+            tone={stageTone(stage)}
+            size="xs"
+            animated={stage.status === "running"}
+          />
+        </li>
+      ))}
+    </ul>
+  );
+}
