@@ -35,7 +35,9 @@ async function main() {
   await buildIfStale();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: e.DATA_DIR, NODE_ENV: "production" };
   children.push(run("web", bin("next"), ["start", "-p", String(e.PORT)], childEnv));
-  children.push(run("worker", bin("tsx"), [path.join(root, "worker", "main.ts")], childEnv));
+  // node itself with tsx's loader (not the tsx wrapper), so the process we
+  // signal and wait for is the worker, and PostgreSQL stops only after it.
+  children.push(run("worker", process.execPath, ["--import", "tsx", path.join(root, "worker", "main.ts")], childEnv));
 
   const url = `http://localhost:${e.PORT}`;
   await waitForHealth(`${url}/api/health`);

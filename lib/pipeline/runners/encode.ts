@@ -21,7 +21,7 @@ export async function runEncode(ctx: PipelineContext, videoId: string, signal?: 
     const withCaptions = video.captions === "succeeded" && (await exists(paths.captions));
     await setStageProgress(ctx.pool, videoId, "encode", 0, "encoding");
     const report = throttle(500, (p) => setStageProgress(ctx.pool, videoId, "encode", p));
-    await encodeVideo({
+    const encoded = await encodeVideo({
       framesDir: paths.enhancedDir,
       fpsNum: video.fps_num,
       fpsDen: video.fps_den,
@@ -33,7 +33,7 @@ export async function runEncode(ctx: PipelineContext, videoId: string, signal?: 
       onProgress: (done, total) => report(total > 0 ? Math.min(0.99, done / total) : 0),
     });
     const { size } = await stat(paths.output);
-    await finishStage(ctx, videoId, "encode", "succeeded", { result: { bytes: size, captions: withCaptions }, message: null });
+    await finishStage(ctx, videoId, "encode", "succeeded", { result: { bytes: size, frames: encoded.frameCount, captions: withCaptions }, message: `${encoded.frameCount} frames encoded` });
   } catch (error) {
     if (isAbort(error, signal)) throw error;
     await finishStage(ctx, videoId, "encode", "failed", { error: stageErrorFrom(error) });
