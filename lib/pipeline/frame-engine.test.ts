@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { countingEnhancer, permanent, transient } from "@/test/support/enhancers";
+import { createTestPipeline } from "@/test/support/pipeline";
+import { jobCount, seedEnhancingVideo, stageRow } from "@/test/support/seed";
+import { encodeAnyway, retryFrames } from "./commands";
+import { finishEnhanceWhenDone } from "./flow";
+import { processFrameJobs, type EngineOptions } from "./frame-engine";
+import { claimFrames } from "./sql/claim-frames";
+import { completeFrames } from "./sql/settle-frames";
+
+describe("the frame engine", async () => {
+  const { ctx } = await createTestPipeline();
+  const engine = (enhancer: EngineOptions["enhancer"], workerId = "w1"): EngineOptions => ({ ctx, workerId, enhancer, leaseSeconds: 30, concurrency: 4 });
+  const jobs = (videoId: string, indexes: number[]) => indexes.map((frameIndex) => ({ videoId, frameIndex }));
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it("enhances every frame once, finishes the stage and starts encode and thumbnails exactly once", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 12 });
+    const counter = countingEnhancer();
+    await processFrameJobs(engine(counter.enhancer), jobs(id, range(12)));
+    expect(counter.total()).toBe(12);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", total: 12, succeeded: 12, pending: 0, running: 0, failed: 0 });
+    expect(await jobCount(ctx, "encode", id)).toBe(1);
+    expect(await jobCount(ctx, "thumbnails", id)).toBe(1);
+  });
+
+  it("calls the enhancer once when the same frame job is delivered twice, even at the same time", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 4 });
+    const counter = countingEnhancer({ delayMs: 50 });
+    await Promise.all([
+      processFrameJobs(engine(counter.enhancer, "a"), jobs(id, [0, 1, 2, 3])),
+      processFrameJobs(engine(counter.enhancer, "b"), jobs(id, [0, 1, 2, 3])),
+    ]);
+    await processFrameJobs(engine(counter.enhancer, "c"), jobs(id, [0, 1, 2, 3]));
+    expect([...counter.calls.values()]).toEqual([1, 1, 1, 1]);
+    expect(await jobCount(ctx, "encode", id)).toBe(1);
+  });
+
+  it("lets a worker whose lease lapsed change nothing (fencing by attempt token)", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 1, files: false });
+    const [stale] = await claimFrames(ctx.pool, id, [0], "stale", 30);
+    await ctx.pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1`, [id]);
+    const [fresh] = await claimFrames(ctx.pool, id, [0], "fresh", 30);
+    expect(fresh!.attemptToken).not.toBe(stale!.attemptToken);
+    expect(await completeFrames(ctx.pool, id, [stale!])).toBe(0);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ running: 1, succeeded: 0 });
+    expect(await completeFrames(ctx.pool, id, [fresh!])).toBe(1);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ running: 0, succeeded: 1 });
+  });
+
+  it("starts the next stages exactly once when the last frames finish at the same instant (200 races)", async () => {
+    for (let round = 0; round < 200; round++) {
+      const id = await seedEnhancingVideo(ctx, { frames: 2, files: false });
+      const [a] = await claimFrames(ctx.pool, id, [0], "a", 30);
+      const [b] = await claimFrames(ctx.pool, id, [1], "b", 30);
+      // Two workers settle their last frame and run fan-in concurrently.
+      await Promise.all([
+        completeFrames(ctx.pool, id, [a!]).then(() => finishEnhanceWhenDone(ctx, id)),
+        completeFrames(ctx.pool, id, [b!]).then(() => finishEnhanceWhenDone(ctx, id)),
+      ]);
+      expect(await jobCount(ctx, "encode", id), `round ${round}`).toBe(1);
+      expect(await jobCount(ctx, "thumbnails", id), `round ${round}`).toBe(1);
+    }
+  }, 120_000);
+
+  it("fails a poison frame after one attempt with its error, finishes the others, and 'encode anyway' completes", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 6 });
+    const counter = countingEnhancer({ fail: (i) => (i === 3 ? permanent(422) : null) });
+    await processFrameJobs(engine(counter.enhancer), jobs(id, range(6)));
+    expect(counter.calls.get(`${id}:3`)).toBe(1);
+    const { rows } = await ctx.pool.query(`SELECT status, attempts, last_error, error_fingerprint FROM frame_executions WHERE video_id = $1 AND frame_index = 3`, [id]);
+    expect(rows[0]).toMatchObject({ status: "failed", attempts: 1 });
+    expect(rows[0].last_error).toMatchObject({ errorClass: "HttpError", httpStatus: 422, retryable: false, attempt: 1, workerId: "w1" });
+    expect(rows[0].last_error.bodyExcerpt).toContain("bad frame");
+    const history = await ctx.pool.query(`SELECT attempt, error FROM frame_attempts WHERE video_id = $1 AND frame_index = 3`, [id]);
+    expect(history.rows).toHaveLength(1);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "failed", succeeded: 5, failed: 1 });
+    expect(await jobCount(ctx, "encode", id)).toBe(0);
+    const { rows: video } = await ctx.pool.query(`SELECT status, error FROM videos WHERE id = $1`, [id]);
+    expect(video[0].status).toBe("failed");
+
+    expect(await encodeAnyway(ctx, id)).toEqual({ substituted: 1 });
+    const { rows: substituted } = await ctx.pool.query(`SELECT status, output_kind FROM frame_executions WHERE video_id = $1 AND frame_index = 3`, [id]);
+    expect(substituted[0]).toEqual({ status: "succeeded", output_kind: "original" });
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 6, failed: 0 });
+    expect(await jobCount(ctx, "encode", id)).toBe(1);
+  });
+
+  it("retries a transient failure later without spending a permanent failure, up to the attempt limit", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 2 });
+    const counter = countingEnhancer({ fail: (i) => (i === 1 ? transient() : null) });
+    await processFrameJobs(engine(counter.enhancer), jobs(id, [0, 1]));
+    const { rows } = await ctx.pool.query(`SELECT status, attempts, retry_at FROM frame_executions WHERE video_id = $1 AND frame_index = 1`, [id]);
+    expect(rows[0].status).toBe("pending");
+    expect(rows[0].retry_at.getTime()).toBeGreaterThan(Date.now());
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "running", pending: 1, succeeded: 1 });
+    // The retry job exists and waits for retry_at.
+    const { rows: retryJobs } = await ctx.pool.query(`SELECT start_after FROM pgboss.job WHERE name = 'enhance' AND data->>'videoId' = $1 AND (data->>'frameIndex')::int = 1`, [id]);
+    expect(retryJobs).toHaveLength(1);
+    // A job delivered before retry_at does not reach the enhancer.
+    await processFrameJobs(engine(counter.enhancer), jobs(id, [1]));
+    expect(counter.calls.get(`${id}:1`)).toBe(1);
+    // Past retry_at, attempts continue until the limit (3 in tests), then the frame fails for good.
+    for (let attempt = 2; attempt <= 3; attempt++) {
+      await ctx.pool.query(`UPDATE frame_executions SET retry_at = now() WHERE video_id = $1`, [id]);
+      await processFrameJobs(engine(counter.enhancer), jobs(id, [1]));
+    }
+    expect(counter.calls.get(`${id}:1`)).toBe(3);
+    const { rows: final } = await ctx.pool.query(`SELECT status, attempts FROM frame_executions WHERE video_id = $1 AND frame_index = 1`, [id]);
+    expect(final[0]).toEqual({ status: "failed", attempts: 3 });
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "failed", failed: 1, succeeded: 1 });
+  });
+
+  it("re-queues only the failed frames asked for, never re-enhances done ones, and re-runs the later stages", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 5 });
+    let healthy = false;
+    const counter = countingEnhancer({ fail: (i) => (!healthy && (i === 1 || i === 3) ? permanent(400) : null) });
+    await processFrameJobs(engine(counter.enhancer), jobs(id, range(5)));
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "failed", failed: 2 });
+
+    healthy = true;
+    expect(await retryFrames(ctx, id, { frames: [3] })).toEqual({ requeued: 1 });
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "running", pending: 1, failed: 1 });
+    await expect(retryFrames(ctx, id, { frames: [0] })).rejects.toThrow(/only failed frames can be retried/);
+    await processFrameJobs(engine(counter.enhancer), jobs(id, range(5)));
+    expect(counter.calls.get(`${id}:3`)).toBe(2);
+    expect(counter.calls.get(`${id}:0`)).toBe(1);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "failed", failed: 1, succeeded: 4 });
+
+    const fingerprint = (await ctx.pool.query(`SELECT error_fingerprint FROM frame_executions WHERE video_id = $1 AND frame_index = 1`, [id])).rows[0].error_fingerprint;
+    expect(await retryFrames(ctx, id, { fingerprint })).toEqual({ requeued: 1 });
+    await processFrameJobs(engine(counter.enhancer), jobs(id, [1]));
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 5, failed: 0 });
+    expect(counter.total()).toBe(7);
+    expect(await jobCount(ctx, "encode", id)).toBe(1);
+  });
+});

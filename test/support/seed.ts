@@ -1,0 +1,41 @@
+import { randomUUID } from "node:crypto";
+import { transaction } from "@/lib/db/client";
+import type { PipelineContext } from "@/lib/pipeline/context";
+import { insertFrames } from "@/lib/pipeline/sql/insert-frames";
+import { insertStageRows } from "@/lib/pipeline/sql/stage-rows";
+import { videoPaths } from "@/lib/storage/paths";
+import { makeFrames } from "./clips";
+
+/**
+ * A video as preprocess leaves it: metadata, `frames` extracted JPEGs, one
+ * pending execution row each, preprocess succeeded and enhance running. No
+ * jobs are sent: the test decides how frames reach the engine.
+ */
+export async function seedEnhancingVideo(ctx: PipelineContext, opts: { frames: number; width?: number; height?: number; files?: boolean }): Promise<string> {
+  const id = randomUUID();
+  const { width = 64, height = 48 } = opts;
+  await transaction(ctx.pool, async (tx) => {
+    await tx.query(
+      `INSERT INTO videos (id, title, original_name, source_bytes, status, fps_num, fps_den, width, height, frame_count, has_audio, duration_sec)
+       VALUES ($1, 'seeded', 'seeded.mp4', 0, 'processing', 30, 1, $2, $3, $4::int, false, $4::int / 30.0)`,
+      [id, width, height, opts.frames],
+    );
+    await insertStageRows(tx, id);
+    await tx.query(`UPDATE video_stages SET status = 'succeeded', progress = 1 WHERE video_id = $1 AND name = 'preprocess'`, [id]);
+    await tx.query(`UPDATE video_stages SET status = 'skipped', message = 'seeded' WHERE video_id = $1 AND name = 'captions'`, [id]);
+    await tx.query(`UPDATE video_stages SET status = 'running', started_at = now() WHERE video_id = $1 AND name = 'enhance'`, [id]);
+    await insertFrames(tx, id, opts.frames, ctx.frameMaxAttempts);
+  });
+  if (opts.files !== false) await makeFrames({ dir: videoPaths(ctx.dataDir, id).framesDir, count: opts.frames, width, height });
+  return id;
+}
+
+export async function stageRow(ctx: PipelineContext, videoId: string, name: string) {
+  const { rows } = await ctx.pool.query(`SELECT * FROM video_stages WHERE video_id = $1 AND name = $2`, [videoId, name]);
+  return rows[0];
+}
+
+export async function jobCount(ctx: PipelineContext, queue: string, videoId: string): Promise<number> {
+  const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND data->>'videoId' = $2`, [queue, videoId]);
+  return rows[0]?.n ?? 0;
+}
