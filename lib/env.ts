@@ -21,6 +21,8 @@ const schema = z
     ENHANCER_RATE_LIMIT: z.coerce.number().positive().default(50),
     ENHANCER_CONCURRENCY: int(1).default(16),
     ENHANCER_TIMEOUT_MS: int(100).default(30_000),
+    ENHANCER_BREAKER_THRESHOLD: int(1).default(5),
+    ENHANCER_BREAKER_OPEN_MS: int(100).default(15_000),
     WORKER_CONCURRENCY: int(1).default(4),
     FRAME_MAX_ATTEMPTS: int(1).default(5),
     LEASE_SECONDS: int(2).default(60),

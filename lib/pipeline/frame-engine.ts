@@ -1,6 +1,7 @@
 import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import type pg from "pg";
 import { transaction } from "@/lib/db/client";
+import { breakerOutcomeFor, type Permit } from "@/lib/enhance/call-guard";
 import type { Enhancer } from "@/lib/enhance/enhancer";
 import { classifyError, errorFingerprint, type EnhanceError } from "@/lib/enhance/errors";
 import { sendFrameJobs } from "@/lib/queue/boss";
@@ -12,10 +13,8 @@ import { retryDelayMs } from "./retry-policy";
 import { claimFrames, type ClaimedFrame } from "./sql/claim-frames";
 import { completeFrames, deferFrames, extendLeases, failFrames, type FrameFailure, type FrameOutcome } from "./sql/settle-frames";
 
-/** Permission to call an external enhancer (fleet-wide rate limit, concurrency cap, breaker). */
-export type CallGuard = (frame: { videoId: string; frameIndex: number }) => Promise<
-  { ok: true; release: (outcome: "success" | "failure" | "neutral") => Promise<void> } | { ok: false; waitMs: number; reason: string }
->;
+/** Permission to call an external enhancer (fleet-wide rate limit, concurrency cap, breaker): lib/enhance/call-guard.ts. */
+export type CallGuard = (frame: { videoId: string; frameIndex: number }) => Promise<Permit>;
 
 export interface EngineOptions {
   ctx: PipelineContext;
@@ -88,18 +87,15 @@ async function enhanceFrame(opts: EngineOptions, videoId: string, size: { width:
     return { kind: "done", frame };
   } catch (raw) {
     const error = classifyError(raw);
-    if (permit?.ok) await permit.release(serviceOutcome(error)).catch(() => {});
+    if (permit?.ok) {
+      const { outcome, pauseMs } = breakerOutcomeFor(error);
+      await permit.release(outcome, { pauseMs }).catch(() => {});
+    }
     // A 429 or our own shutdown is waiting, not failing: no attempt is spent.
     if (error.errorClass === "Aborted") return { kind: "deferred", frame, waitMs: 0 };
     if (error.httpStatus === 429) return { kind: "deferred", frame, waitMs: error.retryAfterMs ?? retryDelayMs(frame.attempts) };
     return { kind: "failed", frame, error, startedAt, durationMs: Date.now() - startedAt.getTime() };
   }
-}
-
-function serviceOutcome(error: EnhanceError): "failure" | "neutral" {
-  // Only signs that the service itself is unwell count towards the breaker.
-  const down = error.errorClass === "Timeout" || error.errorClass === "ConnectionError" || (error.httpStatus ?? 0) >= 500;
-  return down ? "failure" : "neutral";
 }
 
 async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[]): Promise<void> {

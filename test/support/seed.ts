@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { transaction } from "@/lib/db/client";
 import type { PipelineContext } from "@/lib/pipeline/context";
+import { advanceVideo } from "@/lib/pipeline/flow";
 import { insertFrames } from "@/lib/pipeline/sql/insert-frames";
 import { insertStageRows } from "@/lib/pipeline/sql/stage-rows";
 import { videoPaths } from "@/lib/storage/paths";
@@ -28,6 +29,14 @@ export async function seedEnhancingVideo(ctx: PipelineContext, opts: { frames: n
   });
   if (opts.files !== false) await makeFrames({ dir: videoPaths(ctx.dataDir, id).framesDir, count: opts.frames, width, height });
   return id;
+}
+
+/** Starts the enhance stage of a seeded video the way preprocess does: pending -> running, one job per frame. */
+export async function startEnhance(ctx: PipelineContext, videoId: string): Promise<void> {
+  await transaction(ctx.pool, async (tx) => {
+    await tx.query(`UPDATE video_stages SET status = 'pending' WHERE video_id = $1 AND name = 'enhance'`, [videoId]);
+    await advanceVideo(tx, ctx, videoId);
+  });
 }
 
 export async function stageRow(ctx: PipelineContext, videoId: string, name: string) {

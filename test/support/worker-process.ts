@@ -1,0 +1,43 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterAll } from "vitest";
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: string[];
+  /** Resolves when the worker has logged that it started. */
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** `npm run worker`, as a real process (node + tsx's loader), with the given environment. */
+export function spawnWorker(env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(process.cwd(), "worker", "main.ts")], {
+    cwd: process.cwd(),
+    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  const output: string[] = [];
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output.push(text);
+    if (/worker .* started/.test(text)) markReady();
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, output, ready: Promise.race([ready, exited.then((code) => Promise.reject(new Error(`worker exited (${code}) before it started:\n${output.join("")}`)))]), exited };
+}
