@@ -1,0 +1,170 @@
+import pg from "pg";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { createTestDatabase } from "@/test/support/db";
+import { PROBE_POLL_MS } from "../admission";
+import type { EnhancerLimits } from "../limits";
+import { acquireCall, type AcquireResult } from "./acquire-call";
+import { readEnhancerState } from "./read-enhancer-state";
+import { releaseCall, type CallOutcome } from "./release-call";
+
+const { url, pool } = await createTestDatabase();
+const fleet = [pool, ...[1, 2].map(() => new pg.Pool({ connectionString: url, max: 6 }))];
+afterAll(() => Promise.all(fleet.slice(1).map((p) => p.end())));
+// Open every connection up front: connecting inside a timed scenario would
+// stretch it past the breaker's open interval.
+beforeAll(() => Promise.all(fleet.flatMap((p) => Array.from({ length: 6 }, () => p.query("SELECT 1")))));
+
+const OPEN_MS = 400;
+const limits = (overrides: Partial<EnhancerLimits> = {}): EnhancerLimits => ({
+  ratePerSec: 10_000,
+  burst: 100,
+  concurrency: 100,
+  permitTtlMs: 10_000,
+  breaker: { failureThreshold: 3, openMs: OPEN_MS },
+  ...overrides,
+});
+const L = limits();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const acquire = (db: pg.Pool = pool, l = L) => acquireCall(db, { workerId: "w", ...l });
+
+async function call(outcome: CallOutcome, l = L): Promise<AcquireResult> {
+  const r = await acquire(pool, l);
+  if (r.ok) await releaseCall(pool, r.permitId, outcome, { breaker: l.breaker });
+  return r;
+}
+
+/** 30 callers at once, spread over three pools. */
+function stampede(): Promise<AcquireResult[]> {
+  return Promise.all(Array.from({ length: 30 }, (_, i) => acquire(fleet[i % 3])));
+}
+
+/** Waits until the open breaker lets a probe through (bounded). */
+async function untilProbeDue() {
+  const state = await readEnhancerState(pool);
+  if (state.nextProbeAt) await sleep(Math.max(0, state.nextProbeAt.getTime() - Date.now()) + 20);
+}
+
+beforeEach(async () => {
+  await pool.query("DELETE FROM enhancer_permits");
+  await pool.query("DELETE FROM enhancer_state");
+});
+
+it("opens after failureThreshold consecutive failures; a success resets the count", async () => {
+  await call("failure");
+  await call("failure");
+  await call("success");
+  await call("failure");
+  await call("neutral"); // a 4xx or 429 says nothing about the service's health
+  await call("failure");
+  expect(await readEnhancerState(pool)).toMatchObject({ breakerState: "closed", consecutiveFailures: 2 });
+  await call("failure");
+  const state = await readEnhancerState(pool);
+  expect(state).toMatchObject({ breakerState: "open", consecutiveFailures: 3 });
+  expect(state.nextProbeAt!.getTime() - state.openedAt!.getTime()).toBe(OPEN_MS);
+});
+
+const grantedAt = (r: AcquireResult, l = L) => (r.ok ? r.expiresAt.getTime() - l.permitTtlMs : NaN);
+
+/**
+ * A stampede while the breaker is open, then another once the probe is due.
+ * Judged on the database's clock, not on how fast a loaded machine ran them.
+ */
+async function stampedesAcrossProbeTime() {
+  const { nextProbeAt } = await readEnhancerState(pool);
+  const during = await stampede();
+  await untilProbeDue();
+  const after = await stampede();
+  return { nextProbeAt: nextProbeAt!.getTime(), during, all: [...during, ...after] };
+}
+
+it("while open, refuses everyone with the time to the next probe; then lets exactly one probe through for the fleet", async () => {
+  for (let i = 0; i < 3; i++) await call("failure");
+  let { nextProbeAt, during, all } = await stampedesAcrossProbeTime();
+  let granted = all.filter((r) => r.ok);
+  expect(granted).toHaveLength(1);
+  expect(granted[0]).toMatchObject({ ok: true, probe: true });
+  expect(grantedAt(granted[0]!)).toBeGreaterThanOrEqual(nextProbeAt);
+  expect(all.every((r) => r.ok || r.reason === "breaker")).toBe(true);
+  // Until the next probe is due, or (once a probe is out) a short poll.
+  expect(during.every((r) => r.ok || (r.waitMs > 0 && r.waitMs <= Math.max(OPEN_MS, PROBE_POLL_MS)))).toBe(true);
+  expect(await readEnhancerState(pool)).toMatchObject({ breakerState: "half_open", probeInFlight: true, permitsInUse: 1 });
+
+  // The probe fails: open again for another openMs, and again one probe.
+  const probe = granted[0]!;
+  if (!probe.ok) return;
+  expect(await releaseCall(fleet[1]!, probe.permitId, "failure", { breaker: L.breaker })).toEqual({ permitReleased: true, breakerState: "open" });
+  ({ nextProbeAt, all } = await stampedesAcrossProbeTime());
+  granted = all.filter((r) => r.ok);
+  expect(granted).toHaveLength(1);
+  expect(grantedAt(granted[0]!)).toBeGreaterThanOrEqual(nextProbeAt);
+
+  // This probe succeeds: closed, and the whole fleet is admitted again.
+  const second = granted[0]!;
+  if (!second.ok) return;
+  await releaseCall(fleet[2]!, second.permitId, "success");
+  expect(await readEnhancerState(pool)).toMatchObject({ breakerState: "closed", consecutiveFailures: 0, probeInFlight: false, nextProbeAt: null });
+  expect((await stampede()).every((r) => r.ok && !r.probe)).toBe(true);
+});
+
+it("with the service down and the fleet hammering, one probe per open interval reaches it", async () => {
+  for (let i = 0; i < 3; i++) await call("failure");
+  const durationMs = 2000;
+  const until = Date.now() + durationMs;
+  const probeTimes: number[] = [];
+  let others = 0;
+  await Promise.all(
+    Array.from({ length: 12 }, async (_, i) => {
+      const db = fleet[i % 3]!;
+      while (Date.now() < until) {
+        const r = await acquire(db);
+        if (!r.ok) {
+          await sleep(Math.min(r.waitMs, 30) * Math.random());
+          continue;
+        }
+        if (r.probe) probeTimes.push(grantedAt(r));
+        else others++;
+        await sleep(10); // the call, failing
+        await releaseCall(db, r.permitId, "failure", { breaker: L.breaker });
+      }
+    }),
+  );
+  expect(others).toBe(0);
+  // Probes at ~400, ~810, ~1220, ~1630 ms: each one re-opens the breaker for OPEN_MS.
+  probeTimes.sort((a, b) => a - b);
+  expect(probeTimes.length).toBeGreaterThanOrEqual(3);
+  expect(probeTimes.length).toBeLessThanOrEqual(Math.ceil(durationMs / OPEN_MS));
+  for (let i = 1; i < probeTimes.length; i++) expect(probeTimes[i]! - probeTimes[i - 1]!).toBeGreaterThanOrEqual(OPEN_MS);
+});
+
+it("a probe whose worker died is replaced once its permit expires", async () => {
+  const l = limits({ permitTtlMs: 300 });
+  for (let i = 0; i < 3; i++) await call("failure", l);
+  await untilProbeDue();
+  const lost = await acquire(pool, l);
+  expect(lost).toMatchObject({ ok: true, probe: true });
+  const waiting = await acquire(fleet[1], l);
+  expect(waiting).toMatchObject({ ok: false, reason: "breaker" });
+  if (waiting.ok) return;
+  expect(waiting.waitMs).toBeLessThanOrEqual(300);
+  await sleep(waiting.waitMs + 20);
+  expect(await acquire(fleet[1], l)).toMatchObject({ ok: true, probe: true });
+});
+
+it("a neutral probe (a 4xx for its frame) frees the probe slot at once", async () => {
+  for (let i = 0; i < 3; i++) await call("failure");
+  await untilProbeDue();
+  const probe = await acquire();
+  if (!probe.ok) throw new Error("expected the probe");
+  await releaseCall(pool, probe.permitId, "neutral");
+  expect(await readEnhancerState(pool)).toMatchObject({ breakerState: "half_open", probeInFlight: false });
+  expect(await acquire(fleet[1])).toMatchObject({ ok: true, probe: true });
+});
+
+it("failures of calls that started before the breaker opened do not push the next probe back", async () => {
+  const inFlight = await Promise.all([acquire(), acquire()]);
+  for (let i = 0; i < 3; i++) await call("failure");
+  const { nextProbeAt } = await readEnhancerState(pool);
+  await sleep(20);
+  for (const r of inFlight) if (r.ok) await releaseCall(pool, r.permitId, "failure", { breaker: L.breaker });
+  expect(await readEnhancerState(pool)).toMatchObject({ breakerState: "open", consecutiveFailures: 5, nextProbeAt });
+});
