@@ -18,8 +18,19 @@ interface Row {
   errorRate: number | null;
 }
 
+/**
+ * Drops the idle buckets before the first activity (keeping one, and at least
+ * MIN_POINTS in all), so a 2-minute job is not a spike at the end of an hour.
+ */
+const MIN_POINTS = 12;
+function trimIdle(points: TimelinePoint[]): TimelinePoint[] {
+  const first = points.findIndex((p) => p.succeeded > 0 || p.failed > 0);
+  if (first < 0) return points;
+  return points.slice(Math.max(0, Math.min(first - 1, points.length - MIN_POINTS)));
+}
+
 function rowsFrom(points: TimelinePoint[]): Row[] {
-  return points.map((p) => {
+  return trimIdle(points).map((p) => {
     const done = p.succeeded + p.failed;
     return {
       t: p.t,

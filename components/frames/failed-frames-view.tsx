@@ -1,6 +1,6 @@
 "use client";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { toast } from "sonner";
 import { messageOf } from "@/lib/client/api";
 import { formatCount, pluralize } from "@/lib/client/format";
@@ -50,10 +50,12 @@ export function FailedFramesView({ id }: { id: string }) {
 
   // A new filter starts a new listing: forget the page history and the selection.
   const filterKey = `${filters.status}|${filters.group}|${filters.sort}`;
-  useEffect(() => {
+  const [listedKey, setListedKey] = useState(filterKey);
+  if (listedKey !== filterKey) {
+    setListedKey(filterKey);
     setPrevious([]);
     setSelected(new Set());
-  }, [filterKey]);
+  }
 
   const setFilter = (change: Record<string, string | null>) => update({ ...change, cursor: null });
   const failedTotal = video.data?.stages.find((s) => s.name === "enhance")?.failed ?? 0;

@@ -151,10 +151,12 @@ function FrameDetails({ frame, onRetry, retrying }: { frame: FrameDetail; onRetr
 
       <section aria-labelledby="attempts-title" className="space-y-2">
         <h3 id="attempts-title" className="text-sm font-semibold">
-          Attempts ({frame.attemptsHistory.length})
+          Failed attempts ({frame.attemptsHistory.length})
         </h3>
         {frame.attemptsHistory.length === 0 ? (
-          <p className="text-sm text-zinc-500 dark:text-zinc-400">No attempt recorded yet.</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
+            {frame.attempts > 0 ? "No attempt of this frame has failed." : "This frame has not been attempted yet."}
+          </p>
         ) : (
           <ol className="space-y-2">
             {[...frame.attemptsHistory].reverse().map((attempt) => (

@@ -82,11 +82,9 @@ function EnhancerCard({ enhancer }: { enhancer: OpsSnapshot["enhancer"] }) {
           <Fact label="Opened" value={breaker.openedAt ? formatDateTime(breaker.openedAt) : "—"} />
           <Fact label="Rate limit" value={`${formatCount(limits.ratePerSec)} calls/s`} />
           <Fact label="Concurrency limit" value={`${formatCount(limits.concurrency)} calls`} />
+          <Fact label="Rate-limit tokens available" value={formatCount(Math.floor(inUse.tokens * 10) / 10)} />
         </dl>
-        <div className="space-y-3">
-          <Usage label="Calls in flight" used={inUse.permits} limit={limits.concurrency} />
-          <Usage label="Rate-limit tokens left" used={inUse.tokens} limit={limits.ratePerSec} low />
-        </div>
+        <Usage label="Calls in flight" used={inUse.permits} limit={limits.concurrency} />
       </CardBody>
     </Card>
   );
@@ -94,10 +92,9 @@ function EnhancerCard({ enhancer }: { enhancer: OpsSnapshot["enhancer"] }) {
 
 const pluralFailures = (n: number) => `${formatCount(n)} consecutive failure${n === 1 ? "" : "s"}`;
 
-/** `low`: the value is what is left, so an empty bar is the warning sign. */
-function Usage({ label, used, limit, low = false }: { label: string; used: number; limit: number; low?: boolean }) {
+function Usage({ label, used, limit }: { label: string; used: number; limit: number }) {
   const ratio = limit > 0 ? used / limit : 0;
-  const strained = low ? ratio <= 0.1 : ratio >= 1;
+  const strained = ratio >= 1;
   return (
     <div>
       <div className="mb-1 flex justify-between text-xs text-zinc-600 dark:text-zinc-400">

@@ -34,7 +34,7 @@ export function AppNav() {
 
   return (
     <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white/85 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/85">
-      <div className="mx-auto flex h-14 max-w-7xl items-center gap-6 px-4 sm:px-6">
+      <div className="mx-auto flex h-14 max-w-7xl items-center gap-3 px-4 sm:gap-6 sm:px-6">
         <Link
           href="/"
           className="flex items-center gap-2 rounded-md text-sm font-semibold tracking-tight focus-visible:outline-2 focus-visible:outline-indigo-500"
@@ -53,7 +53,7 @@ export function AppNav() {
                 href={link.href}
                 aria-current={active ? "page" : undefined}
                 className={cx(
-                  "rounded-md px-3 py-1.5 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-500",
+                  "rounded-md px-2.5 py-1.5 text-sm font-medium transition-colors sm:px-3 focus-visible:outline-2 focus-visible:outline-indigo-500",
                   active
                     ? "bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-zinc-50"
                     : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
@@ -68,7 +68,7 @@ export function AppNav() {
           type="button"
           onClick={signOut}
           disabled={signingOut}
-          className="ml-auto rounded-md px-3 py-1.5 text-sm font-medium text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-500 disabled:opacity-60 dark:text-zinc-400 dark:hover:text-zinc-100"
+          className="ml-auto rounded-md px-3 py-1.5 text-sm font-medium whitespace-nowrap text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-500 disabled:opacity-60 dark:text-zinc-400 dark:hover:text-zinc-100"
         >
           {signingOut ? "Signing out…" : "Sign out"}
         </button>

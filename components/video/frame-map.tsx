@@ -4,7 +4,7 @@
 // frame, scaled up with image-rendering: pixelated) or, when cells are big
 // enough to show gaps, one fillRect per cell. Either way it is O(frames) with
 // no allocation per frame, so a 2 s poll costs a few milliseconds.
-import { useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type MouseEvent } from "react";
 import { formatClock, formatCount } from "@/lib/client/format";
 
 const MAX_HEIGHT = 400;
@@ -16,16 +16,16 @@ const light: Palette = { p: [212, 212, 216], r: [99, 102, 241], s: [16, 185, 129
 const dark: Palette = { p: [63, 63, 70], r: [129, 140, 248], s: [16, 185, 129], f: [248, 113, 113] };
 const names: Record<string, string> = { p: "pending", r: "running", s: "succeeded", f: "failed" };
 
+const DARK_QUERY = "(prefers-color-scheme: dark)";
+function subscribeToScheme(onChange: () => void) {
+  const media = window.matchMedia(DARK_QUERY);
+  media.addEventListener("change", onChange);
+  return () => media.removeEventListener("change", onChange);
+}
+
+/** Canvas pixels do not follow CSS `dark:` variants, so the palette follows the media query itself. */
 function usePrefersDark() {
-  const [isDark, setDark] = useState(false);
-  useEffect(() => {
-    const media = window.matchMedia("(prefers-color-scheme: dark)");
-    setDark(media.matches);
-    const onChange = (e: MediaQueryListEvent) => setDark(e.matches);
-    media.addEventListener("change", onChange);
-    return () => media.removeEventListener("change", onChange);
-  }, []);
-  return isDark;
+  return useSyncExternalStore(subscribeToScheme, () => window.matchMedia(DARK_QUERY).matches, () => false);
 }
 
 export function layoutFor(frameCount: number, width: number) {

@@ -20,7 +20,11 @@ export function FrameStats({ video }: { video: VideoDetail }) {
     },
     { label: "Running", value: formatCount(enhance?.running ?? 0), tone: (enhance?.running ?? 0) > 0 ? "text-indigo-600 dark:text-indigo-400" : undefined, testId: "count-running" },
     { label: "Pending", value: formatCount(enhance?.pending ?? 0), testId: "count-pending" },
-    { label: "Throughput", value: live ? `${video.throughput.fps.toFixed(1)} fps` : "—", testId: "throughput" },
+    {
+      label: live ? "Throughput" : "Average throughput",
+      value: video.throughput.fps > 0 ? `${video.throughput.fps.toFixed(1)} fps` : "—",
+      testId: "throughput",
+    },
     { label: "ETA", value: live ? formatEta(video.throughput.etaSec) : "—", testId: "eta" },
   ];
   return (
@@ -33,9 +37,12 @@ export function FrameStats({ video }: { video: VideoDetail }) {
           <dt className="text-xs text-zinc-500 dark:text-zinc-400">{tile.label}</dt>
           <dd className={cx("mt-1 text-lg font-semibold tabular-nums", tile.tone)} data-testid={tile.testId}>
             {tile.href ? (
-              <Link href={tile.href} className="underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500">
+              <Link
+                href={tile.href}
+                aria-label={`${tile.value} failed frames: open the list`}
+                className="underline-offset-4 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500"
+              >
                 {tile.value}
-                <span className="sr-only"> failed frames: open the list</span>
               </Link>
             ) : (
               tile.value

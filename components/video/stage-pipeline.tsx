@@ -5,6 +5,7 @@ import { StatusBadge } from "@/components/ui/badge";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { stageRatio, stageTone } from "@/components/videos/stage-mini-bars";
 import { cx } from "@/lib/client/class-names";
+import { useNow } from "@/lib/client/use-now";
 
 const about: Record<StageName, { title: string; after: string | null }> = {
   preprocess: { title: "Probe, extract frames and audio", after: null },
@@ -16,6 +17,7 @@ const about: Record<StageName, { title: string; after: string | null }> = {
 
 function elapsed(stage: Stage, now: number): string | null {
   if (!stage.startedAt || stage.status === "skipped" || stage.status === "pending") return null;
+  if (!stage.finishedAt && now === 0) return null;
   const end = stage.finishedAt ? new Date(stage.finishedAt).getTime() : now;
   return formatElapsed(end - new Date(stage.startedAt).getTime());
 }
@@ -34,8 +36,7 @@ function detail(stage: Stage): string {
 }
 
 export function StagePipeline({ stages }: { stages: Stage[] }) {
-  // Re-rendered by polling while anything runs, so "now" is fresh enough for elapsed times.
-  const now = Date.now();
+  const now = useNow();
   return (
     <ol className="grid gap-3 sm:grid-cols-2 lg:grid-cols-5" aria-label="Pipeline stages">
       {stages.map((stage) => (

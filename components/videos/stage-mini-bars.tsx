@@ -21,11 +21,14 @@ export function StageMiniBars({ stages, className }: { stages: Stage[]; classNam
     <ul className={cx("grid grid-cols-5 gap-2", className)} aria-label="Stages">
       {stages.map((stage) => (
         <li key={stage.name} data-stage={stage.name} data-stage-status={stage.status} className="min-w-0">
-          <div className="mb-1 flex items-baseline justify-between gap-1 text-[10px] leading-none text-zinc-500 dark:text-zinc-400">
-            <span className={cx("truncate", stage.status === "failed" && "font-medium text-red-600 dark:text-red-400")}>
-              {stage.name}
-            </span>
-            <span className="tabular-nums">{stage.status === "skipped" ? "skip" : formatPercent(stageRatio(stage))}</span>
+          <div
+            className={cx(
+              "mb-1 truncate text-[10px] leading-none text-zinc-500 dark:text-zinc-400",
+              stage.status === "failed" && "font-medium text-red-600 dark:text-red-400",
+            )}
+            title={`${stage.name}: ${stage.status === "skipped" ? "skipped" : `${stage.status}, ${formatPercent(stageRatio(stage))}`}`}
+          >
+            {stage.name}
           </div>
           <ProgressBar
             value={stageRatio(stage)}

@@ -61,7 +61,7 @@ export function UploadDropzone() {
       </label>
 
       {interrupted.length > 0 && (
-        <div className="rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm dark:border-amber-900/60 dark:bg-amber-950/30">
+        <div data-testid="interrupted-uploads" className="rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm dark:border-amber-900/60 dark:bg-amber-950/30">
           <p className="font-medium text-amber-900 dark:text-amber-200">Interrupted uploads — pick the same file again to resume</p>
           <ul className="mt-2 space-y-1">
             {interrupted.map((p) => (
@@ -159,6 +159,6 @@ function statusLine(item: UploadItem, ratio: number, remaining: number | null): 
     case "canceled":
       return "Canceled; the partial upload was discarded";
     case "error":
-      return `Stopped at ${pct}`;
+      return item.bytesSent >= item.size ? `${formatBytes(item.size)} uploaded, then refused by the server` : `Stopped at ${pct}`;
   }
 }

@@ -14,9 +14,14 @@ export function VideoFilters() {
   const status = params.get("status");
   const urlQuery = params.get("q") ?? "";
   const [text, setText] = useState(urlQuery);
+  const [syncedQuery, setSyncedQuery] = useState(urlQuery);
 
-  // Follow back/forward navigation.
-  useEffect(() => setText(urlQuery), [urlQuery]);
+  // Follow the URL when it changes under us (back/forward, "clear filters"),
+  // without clobbering what is being typed.
+  if (syncedQuery !== urlQuery) {
+    setSyncedQuery(urlQuery);
+    if (text.trim() !== urlQuery) setText(urlQuery);
+  }
 
   useEffect(() => {
     if (text.trim() === urlQuery) return;

@@ -29,6 +29,8 @@ export class ApiError extends Error {
 function redirectToLogin() {
   if (typeof window === "undefined" || window.location.pathname.startsWith("/login")) return;
   const next = window.location.pathname + window.location.search;
+  // A full navigation on purpose: it drops every cached query of the old session.
+  // eslint-disable-next-line @next/next/no-location-assign-relative-destination
   window.location.assign(`/login?next=${encodeURIComponent(next)}`);
 }
 
