@@ -15,9 +15,13 @@ export function pool(): pg.Pool {
 
 export function createPool(url: string, max = 10): pg.Pool {
   const p = new pg.Pool({ connectionString: url, max, application_name: "framewise" });
-  // An idle client that loses its connection (PostgreSQL restart) emits
-  // 'error'; without a listener that would crash the process.
+  // A client that loses its connection (PostgreSQL restart) emits 'error':
+  // on the pool while idle, on the client itself while checked out. Without
+  // a listener either one crashes the process; with one, the query in flight
+  // rejects, the broken client is discarded on release, and the next checkout
+  // opens a new connection.
   p.on("error", () => {});
+  p.on("connect", (client) => client.on("error", () => {}));
   return p;
 }
 

@@ -10,7 +10,10 @@ import { QUEUES, type FrameJob, type QueueName, type VideoJob } from "./jobs";
 // without waiting for the full expiry.
 const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, "name">> = {
   preprocess: { retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600, heartbeatSeconds: 30 },
-  enhance: { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60, deleteAfterSeconds: 3600 },
+  // The heartbeat also rescues a batch whose worker could not settle it
+  // (PostgreSQL unreachable at that moment): without it the jobs would sit
+  // `active` until the 15-minute expiry, holding their frames back.
+  enhance: { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60, deleteAfterSeconds: 3600, heartbeatSeconds: 10 },
   thumbnails: { retryLimit: 2, retryDelay: 5, expireInSeconds: 3600, heartbeatSeconds: 30 },
   captions: { retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600, heartbeatSeconds: 30 },
   encode: { retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600, heartbeatSeconds: 30 },
@@ -23,6 +26,8 @@ export function createBoss(databaseUrl: string, opts: { max?: number; supervise?
     max: opts.max ?? 6,
     application_name: "framewise-queue",
     supervise: opts.supervise ?? true,
+    // How often lapsed heartbeats and expired jobs are looked for.
+    superviseIntervalSeconds: 10,
     schedule: false,
   });
   return boss;
