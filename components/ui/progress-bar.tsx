@@ -20,7 +20,10 @@ export function ProgressBar({
   size = "md",
   className,
   animated = false,
+  valueText,
 }: {
+  /** Read by screen readers instead of the percentage, e.g. "skipped". */
+  valueText?: string;
   /** 0..1 */
   value: number;
   label: string;
@@ -38,7 +41,7 @@ export function ProgressBar({
       aria-valuemin={0}
       aria-valuemax={100}
       aria-valuenow={pct}
-      aria-valuetext={`${pct}%`}
+      aria-valuetext={valueText ?? `${pct}%`}
       className={cx(
         "w-full overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-800",
         size === "xs" ? "h-1" : size === "sm" ? "h-1.5" : "h-2.5",

@@ -65,10 +65,13 @@ export function StagePipeline({ stages }: { stages: Stage[] }) {
             <ProgressBar
               value={stageRatio(stage)}
               label={`${stage.name} stage progress`}
+              valueText={stage.status === "skipped" ? "skipped" : undefined}
               tone={stageTone(stage)}
               animated={stage.status === "running"}
             />
-            <span className="w-9 shrink-0 text-right text-xs font-medium tabular-nums">{formatPercent(stageRatio(stage))}</span>
+            <span className="w-9 shrink-0 text-right text-xs font-medium tabular-nums">
+              {stage.status === "skipped" ? "—" : formatPercent(stageRatio(stage))}
+            </span>
           </div>
           <p className="text-xs text-zinc-600 dark:text-zinc-400" data-testid="stage-detail">
             {detail(stage)}

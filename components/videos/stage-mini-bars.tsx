@@ -4,10 +4,9 @@ import { toneOf } from "@/components/ui/badge";
 import { cx } from "@/lib/client/class-names";
 import { formatPercent } from "@/lib/client/format";
 
-/** Progress shown for a stage: finished stages read full, skipped ones empty. */
+/** Progress shown for a stage. Skipped counts as finished (a video completes with skipped stages), drawn grey. */
 export function stageRatio(stage: Stage): number {
-  if (stage.status === "succeeded") return 1;
-  if (stage.status === "skipped") return 0;
+  if (stage.status === "succeeded" || stage.status === "skipped") return 1;
   return stage.progress;
 }
 
@@ -33,6 +32,7 @@ export function StageMiniBars({ stages, className }: { stages: Stage[]; classNam
           <ProgressBar
             value={stageRatio(stage)}
             label={`${stage.name} progress`}
+            valueText={stage.status === "skipped" ? "skipped" : undefined}
             tone={stageTone(stage)}
             size="xs"
             animated={stage.status === "running"}

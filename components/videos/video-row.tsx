@@ -59,9 +59,8 @@ export function VideoRow({ video }: { video: VideoSummary }) {
         )}
       </div>
 
-      <StageMiniBars stages={video.stages} className="col-start-2 lg:col-start-auto" />
-
-      <div className="col-start-2 space-y-1.5 lg:col-start-auto">
+      {/* First in the DOM so the row's first progressbar is the overall one; drawn last on wide screens. */}
+      <div className="col-start-2 space-y-1.5 lg:order-last lg:col-start-auto">
         <div className="flex items-baseline justify-between text-xs">
           <span className="font-medium tabular-nums">{formatPercent(video.progress)}</span>
           <span className="text-zinc-500 dark:text-zinc-400">
@@ -89,6 +88,8 @@ export function VideoRow({ video }: { video: VideoSummary }) {
           </Link>
         </div>
       </div>
+
+      <StageMiniBars stages={video.stages} className="col-start-2 lg:col-start-auto" />
     </li>
   );
 }
