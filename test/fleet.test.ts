@@ -136,6 +136,24 @@ describe("a fleet of worker processes", async () => {
     await stopAll();
   }, 180_000);
 
+  it("429 with Retry-After: no call for that frame before the time has passed, and no attempt spent", async () => {
+    fake.reset();
+    const id = await seedEnhancingVideo(ctx, { frames: 16 });
+    fake.setConfig({ rateLimit429: { frames: [4, 11], retryAfterSec: 2, httpDate: false } });
+    await start(1);
+    await startEnhance(ctx, id);
+    expect(await finished(id)).toMatchObject({ status: "succeeded", succeeded: 16 });
+    for (const frame of [4, 11]) {
+      const times = fake.stats().callTimes[`${id}:${frame}`] ?? [];
+      expect(times, `frame ${frame}`).toHaveLength(2);
+      expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(2000);
+      const { rows } = await ctx.pool.query(`SELECT attempts, (SELECT count(*)::int FROM frame_attempts a WHERE a.frame_id = f.id) AS failed_attempts FROM frame_executions f WHERE video_id = $1 AND frame_index = $2`, [id, frame]);
+      expect(rows[0]).toEqual({ attempts: 1, failed_attempts: 0 });
+    }
+    await stopAll();
+    fake.setConfig({ rateLimit429: null });
+  }, 180_000);
+
   it("a garbage 200 body is a failed attempt; the frame is retried and its output is a valid image of the right size", async () => {
     fake.reset();
     const id = await seedEnhancingVideo(ctx, { frames: 10 });

@@ -52,6 +52,8 @@ export type FakeEnhancerOptions = z.input<typeof fakeEnhancerConfigSchema> & { p
 export interface FakeEnhancerStats {
   calls: number;
   perKey: Record<string, number>;
+  /** Arrival times (epoch ms) of each key's calls, first 20 per key: "no call before Retry-After". */
+  callTimes: Record<string, number[]>;
   /** Arrival time (epoch ms) of the last MAX_TIMESTAMPS calls. */
   timestamps: number[];
   byStatus: Record<string, number>;
@@ -126,6 +128,7 @@ export async function startFakeEnhancer(options: FakeEnhancerOptions = {}): Prom
     const callOrdinal = ++stats.calls;
     const callNumber = key ? (stats.perKey[key] = (stats.perKey[key] ?? 0) + 1) : 0;
     stats.timestamps.push(arrivedAt);
+    if (key && callNumber <= 20) (stats.callTimes[key] ??= []).push(arrivedAt);
     if (stats.timestamps.length > MAX_TIMESTAMPS) stats.timestamps.splice(0, stats.timestamps.length - MAX_TIMESTAMPS);
     const body = await readBody(req);
     const c = config;
@@ -187,7 +190,7 @@ export async function startFakeEnhancer(options: FakeEnhancerOptions = {}): Prom
   }
 
   function snapshot(): FakeEnhancerStats {
-    return { ...stats, perKey: { ...stats.perKey }, timestamps: [...stats.timestamps], byStatus: { ...stats.byStatus } };
+    return { ...stats, perKey: { ...stats.perKey }, callTimes: Object.fromEntries(Object.entries(stats.callTimes).map(([k, v]) => [k, [...v]])), timestamps: [...stats.timestamps], byStatus: { ...stats.byStatus } };
   }
   function setConfig(partial: Partial<FakeEnhancerConfig>): FakeEnhancerConfig {
     config = fakeEnhancerConfigSchema.parse({ ...config, ...partial });
@@ -220,7 +223,7 @@ export async function startFakeEnhancer(options: FakeEnhancerOptions = {}): Prom
 }
 
 function emptyStats(): FakeEnhancerStats {
-  return { calls: 0, perKey: {}, timestamps: [], byStatus: {}, inFlight: 0, maxConcurrent: 0 };
+  return { calls: 0, perKey: {}, callTimes: {}, timestamps: [], byStatus: {}, inFlight: 0, maxConcurrent: 0 };
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
