@@ -12,7 +12,7 @@ test("an operator signs in, uploads a video through the page and watches it comp
   const row = page.getByTestId("video-row").filter({ hasText: path.basename(clip, ".mp4") }).first();
   await expect(row).toBeVisible();
   await expect(row).toHaveAttribute("data-status", "completed", { timeout: 90_000 });
-  await expect(row.getByRole("progressbar").first()).toHaveAttribute("aria-valuenow", "100");
+  await expect(row.getByRole("progressbar", { name: /Overall progress of/ })).toHaveAttribute("aria-valuenow", "100");
   await page.screenshot({ path: "test-results/screenshots/videos.png", fullPage: true });
 });
 

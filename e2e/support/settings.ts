@@ -8,3 +8,13 @@ export const E2E = {
   adminPassword: "e2e-password-123",
   fakeEnhancerPort: 4107,
 };
+
+/** Changes the fake enhancement service's behaviour (see lib/enhance/fake-service.ts for the knobs). */
+export async function configureFakeEnhancer(config: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${E2E.fakeEnhancerPort}/_config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(config) });
+  if (!res.ok) throw new Error(`fake enhancer refused the config: ${res.status} ${await res.text()}`);
+}
+
+export async function resetFakeEnhancer(): Promise<void> {
+  await fetch(`http://127.0.0.1:${E2E.fakeEnhancerPort}/_reset`, { method: "POST" });
+}

@@ -101,7 +101,7 @@ export function bodyExcerpt(body: Uint8Array, maxChars = MAX_EXCERPT_CHARS): str
 
 /** Drops control characters (keeps \n and \t) and bounds the length. */
 export function textSafe(value: string, maxChars: number): string {
-  // eslint-disable-next-line no-control-regex
+   
   const cleaned = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "");
   return cleaned.length > maxChars ? `${cleaned.slice(0, maxChars - 1)}…` : cleaned;
 }
