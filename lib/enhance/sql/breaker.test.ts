@@ -79,6 +79,7 @@ async function stampedesAcrossProbeTime() {
 
 it("while open, refuses everyone with the time to the next probe; then lets exactly one probe through for the fleet", async () => {
   for (let i = 0; i < 3; i++) await call("failure");
+  // eslint-disable-next-line prefer-const -- nextProbeAt and all are reassigned below
   let { nextProbeAt, during, all } = await stampedesAcrossProbeTime();
   let granted = all.filter((r) => r.ok);
   expect(granted).toHaveLength(1);
