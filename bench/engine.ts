@@ -93,6 +93,7 @@ async function engineThroughput(url: string, tmp: string): Promise<number> {
     await tx.query(`UPDATE video_stages SET status = 'pending' WHERE video_id = $1 AND name = 'enhance'`, [videoId]);
     await advanceVideo(tx, ctx, videoId); // starts enhance and sends the frame jobs
   });
+  if (process.env.BENCH_NO_HEARTBEAT) await boss.updateQueue("enhance", { heartbeatSeconds: null });
   const started = performance.now();
   const worker = await startWorker({
     databaseUrl: url,
@@ -100,6 +101,7 @@ async function engineThroughput(url: string, tmp: string): Promise<number> {
     enhancer: { kind: "noop" },
     concurrency: 32,
     batchSize: BATCH,
+    fetchLoops: Number(process.env.BENCH_LOOPS ?? 4),
     leaseSeconds: 60,
     sweepIntervalSeconds: 30,
     frameMaxAttempts: 3,

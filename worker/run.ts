@@ -24,6 +24,8 @@ export interface WorkerConfig {
   enhancer: EnhancerConfig;
   concurrency: number;
   batchSize?: number;
+  /** Concurrent fetch loops on the enhance queue (pg-boss localConcurrency). */
+  fetchLoops?: number;
   leaseSeconds: number;
   sweepIntervalSeconds: number;
   frameMaxAttempts: number;
@@ -68,7 +70,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const enhance = enhanceHandler(engine);
   await boss.work(
     QUEUES.enhance,
-    { batchSize: config.batchSize ?? Math.max(8, config.concurrency * 4), pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: 2 },
+    // Two fetch loops: one batch is enhanced while the next is claimed/settled.
+    { batchSize: config.batchSize ?? Math.max(8, config.concurrency * 4), pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: config.fetchLoops ?? 2 },
     async (jobs) => {
       inFlight += jobs.length;
       try {
@@ -79,7 +82,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     },
   );
   for (const [queue, runner] of Object.entries(stageRunners({ runPreprocess, runEncode, runThumbnails: thumbnailsRunner(config.thumbnailCount), runCaptions: captionsRunner(config.transcriber) }))) {
-    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2 }, stageHandler(ctx, runner, shutdown.signal));
+    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2, includeMetadata: true }, stageHandler(ctx, runner, shutdown.signal));
   }
 
   const beat = () => upsertWorker(pool, { id, host: os.hostname(), pid: process.pid, concurrency: config.concurrency, inFlight }).catch(() => {});

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { copyFile, mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
 import { transaction } from "@/lib/db/client";
 import { probeMedia } from "@/lib/media/probe";
 import { MediaError } from "@/lib/media/errors";
@@ -28,8 +29,14 @@ export async function createVideo(
   try {
     await probeMedia(upload.tempPath);
   } catch (error) {
-    await rm(upload.tempPath, { force: true });
-    if (error instanceof MediaError && error.isInputError) throw new DomainError("unsupported", error.code, error.message);
+    // The file is at fault: refuse it and leave nothing behind. Any other
+    // failure (ffprobe missing, the machine overloaded) is ours: the upload
+    // is kept for the caller to retry rather than thrown away.
+    if (error instanceof MediaError && error.isInputError) {
+      await rm(upload.tempPath, { force: true });
+      const stored = path.basename(upload.tempPath);
+      throw new DomainError("unsupported", error.code, error.message.replaceAll(stored, upload.originalName));
+    }
     throw error;
   }
   const id = randomUUID();

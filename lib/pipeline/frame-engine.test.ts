@@ -42,9 +42,9 @@ describe("the frame engine", async () => {
     await ctx.pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1`, [id]);
     const [fresh] = await claimFrames(ctx.pool, id, [0], "fresh", 30);
     expect(fresh!.attemptToken).not.toBe(stale!.attemptToken);
-    expect(await completeFrames(ctx.pool, id, [stale!])).toBe(0);
+    expect((await completeFrames(ctx.pool, id, [stale!])).completed).toBe(0);
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ running: 1, succeeded: 0 });
-    expect(await completeFrames(ctx.pool, id, [fresh!])).toBe(1);
+    expect((await completeFrames(ctx.pool, id, [fresh!])).completed).toBe(1);
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ running: 0, succeeded: 1 });
   });
 

@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type pg from "pg";
 import { transaction } from "@/lib/db/client";
 import { breakerOutcomeFor, type Permit } from "@/lib/enhance/call-guard";
@@ -6,6 +6,7 @@ import type { Enhancer } from "@/lib/enhance/enhancer";
 import { classifyError, errorFingerprint, type EnhanceError } from "@/lib/enhance/errors";
 import { sendFrameJobs } from "@/lib/queue/boss";
 import type { FrameJob } from "@/lib/queue/jobs";
+import { frameExists, readFrame, writeFrameAtomically } from "@/lib/storage/frame-files";
 import { videoPaths } from "@/lib/storage/paths";
 import type { PipelineContext } from "./context";
 import { finishEnhanceWhenDone } from "./flow";
@@ -56,6 +57,7 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   let outcomes: Outcome[];
   try {
     const size = await frameSize(ctx.pool, videoId);
+    await mkdir(videoPaths(ctx.dataDir, videoId).enhancedDir, { recursive: true });
     outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(opts, videoId, size, frame));
   } finally {
     clearInterval(heartbeat);
@@ -68,22 +70,20 @@ async function enhanceFrame(opts: EngineOptions, videoId: string, size: { width:
   const target = paths.enhancedFrame(frame.frameIndex);
   // Durable results: the output is written (temp + rename) before the row is
   // marked. Found in place after a crash, it is recorded without a new call.
-  if (await exists(target)) return { kind: "done", frame };
+  // Only a frame claimed before can have one (on a first claim, skip the stat).
+  if (frame.attempts > 1 && frameExists(target)) return { kind: "done", frame };
   if (opts.signal?.aborted) return { kind: "deferred", frame, waitMs: 0 };
   const startedAt = new Date();
   let permit: Awaited<ReturnType<CallGuard>> | undefined;
   try {
-    const image = await readFile(paths.frame(frame.frameIndex));
+    const image = readFrame(paths.frame(frame.frameIndex));
     if (opts.guard) {
       permit = await opts.guard({ videoId, frameIndex: frame.frameIndex });
       if (!permit.ok) return { kind: "deferred", frame, waitMs: permit.waitMs };
     }
     const output = await opts.enhancer.enhance({ videoId, frameIndex: frame.frameIndex, image, ...size, signal: opts.signal });
     if (permit?.ok) await permit.release("success");
-    await mkdir(paths.enhancedDir, { recursive: true });
-    const temp = `${target}.${frame.attemptToken}.tmp`;
-    await writeFile(temp, output);
-    await rename(temp, target);
+    writeFrameAtomically(target, output, frame.attemptToken);
     return { kind: "done", frame };
   } catch (raw) {
     const error = classifyError(raw);
@@ -118,7 +118,8 @@ async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[])
       workerId: opts.workerId,
     };
   });
-  const succeeded = await withDeadlockRetry(() => completeFrames(ctx.pool, videoId, done.map(outcome)));
+  const completion = await withDeadlockRetry(() => completeFrames(ctx.pool, videoId, done.map(outcome)));
+  const succeeded = completion.completed;
   let retried = 0;
   if (failures.length > 0 || deferred.length > 0) {
     // The retry jobs are sent in the same transaction that schedules the
@@ -137,7 +138,10 @@ async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[])
     );
   }
   opts.onSettled?.({ succeeded, failed: failures.length - retried, retried, deferred: deferred.length });
-  if (await enhanceLooksDone(ctx.pool, videoId)) await finishEnhanceWhenDone(ctx, videoId);
+  // Fan-in: only when this batch may have been the last. The completion
+  // statement returns the counters it left, so the common case costs nothing.
+  const mayBeLast = failures.length > 0 || deferred.length > 0 || done.length === 0 || completion.leftOpen === 0;
+  if (mayBeLast && (await enhanceLooksDone(ctx.pool, videoId))) await finishEnhanceWhenDone(ctx, videoId);
 }
 
 async function deferGroups(tx: pg.PoolClient, videoId: string, deferred: { frame: ClaimedFrame; waitMs: number }[], now: number) {
@@ -160,19 +164,20 @@ async function enhanceLooksDone(db: pg.Pool, videoId: string): Promise<boolean> 
   return rows[0]?.done ?? false;
 }
 
+// A video's frame size never changes: remembered for the next batches.
+const sizes = new Map<string, { width: number; height: number }>();
+
 async function frameSize(db: pg.Pool, videoId: string): Promise<{ width: number; height: number }> {
+  const known = sizes.get(videoId);
+  if (known) return known;
   const { rows } = await db.query<{ width: number; height: number }>(`SELECT width, height FROM videos WHERE id = $1`, [videoId]);
-  return { width: rows[0]?.width ?? 0, height: rows[0]?.height ?? 0 };
+  const size = { width: rows[0]?.width ?? 0, height: rows[0]?.height ?? 0 };
+  if (sizes.size > 1000) sizes.clear();
+  sizes.set(videoId, size);
+  return size;
 }
 
 const outcome = (f: ClaimedFrame): FrameOutcome => ({ id: f.id, attemptToken: f.attemptToken });
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 // Two settle statements touching overlapping frame rows in different orders
 // (a completion and the sweeper) can deadlock; PostgreSQL aborts one, and

@@ -1,8 +1,9 @@
-import type { Job } from "pg-boss";
+import type { JobWithMetadata } from "pg-boss";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { videoJob } from "@/lib/queue/jobs";
 
-export type StageRunner = (ctx: PipelineContext, videoId: string, signal?: AbortSignal) => Promise<void>;
+/** `lastAttempt`: pg-boss will not retry this job again, so a transient failure must now be recorded as the stage's. */
+export type StageRunner = (ctx: PipelineContext, videoId: string, signal?: AbortSignal, job?: { lastAttempt: boolean }) => Promise<void>;
 
 /**
  * Queues `preprocess`, `thumbnails`, `captions`, `encode`: one video per job.
@@ -10,10 +11,10 @@ export type StageRunner = (ctx: PipelineContext, videoId: string, signal?: Abort
  * (database unreachable, shutdown) fails the job so pg-boss retries it.
  */
 export function stageHandler(ctx: PipelineContext, run: StageRunner, signal: AbortSignal) {
-  return async (jobs: Job<unknown>[]) => {
+  return async (jobs: JobWithMetadata<unknown>[]) => {
     for (const job of jobs) {
       const { videoId } = videoJob.parse(job.data);
-      await run(ctx, videoId, signal);
+      await run(ctx, videoId, signal, { lastAttempt: job.retryCount >= job.retryLimit });
     }
   };
 }

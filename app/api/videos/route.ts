@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { withApi } from "@/lib/http/respond";
@@ -12,7 +13,8 @@ export const dynamic = "force-dynamic";
 export const POST = withApi(async (request) => {
   const e = env();
   const file = await receiveMultipartFile(request, { dir: uploadsDir(e.DATA_DIR), maxBytes: e.MAX_UPLOAD_BYTES });
-  const { id } = await createVideo(await pipelineContext(), { ...file, title: file.fields.title });
+  // A multipart upload cannot be resumed: whatever happens, its temp file goes.
+  const { id } = await createVideo(await pipelineContext(), { ...file, title: file.fields.title }).finally(() => rm(file.tempPath, { force: true }));
   return Response.json({ id }, { status: 201, headers: { Location: `/api/videos/${id}` } });
 });
 

@@ -86,6 +86,7 @@ export async function getVideo(db: PrismaClient, id: string) {
       sizeBytes: Number(v.sourceBytes),
       originalName: v.originalName,
     },
+    progress: overallProgress(v),
     stages: orderedStages(v),
     outputs: outputs(v),
     throughput: throughput(v),

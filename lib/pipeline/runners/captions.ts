@@ -9,7 +9,7 @@ import { isAbort, stageErrorFrom, throttle } from "./stage-failure";
 
 /** Speech to text from the audio kept by preprocess, as WebVTT; skipped (with the reason) when there is no audio or no transcriber. */
 export function captionsRunner(config: TranscriberConfig) {
-  return async (ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> => {
+  return async (ctx: PipelineContext, videoId: string, signal?: AbortSignal, job?: { lastAttempt: boolean }): Promise<void> => {
     if (!(await isStageRunning(ctx.pool, videoId, "captions"))) return;
     const { rows } = await ctx.pool.query<{ has_audio: boolean | null }>(`SELECT has_audio FROM videos WHERE id = $1`, [videoId]);
     if (!rows[0]?.has_audio) {
@@ -32,6 +32,9 @@ export function captionsRunner(config: TranscriberConfig) {
       });
     } catch (error) {
       if (isAbort(error, signal)) throw error;
+      // A transient failure (the endpoint down, a timeout) goes back to the
+      // queue for pg-boss's retry with backoff, until the last attempt.
+      if (error instanceof TranscriptionError && error.retryable && job && !job.lastAttempt) throw error;
       const stored = error instanceof TranscriptionError ? { code: "transcription_failed", ...error.toMetadata() } : stageErrorFrom(error);
       await finishStage(ctx, videoId, "captions", "failed", { error: stored });
     }

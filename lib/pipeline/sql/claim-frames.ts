@@ -36,7 +36,10 @@ export async function claimFrames(db: Db, videoId: string, frameIndexes: number[
               worker_id = $3, lease_expires_at = now() + make_interval(secs => $4),
               retry_at = NULL, started_at = now(), updated_at = now()
          FROM candidates c
-        WHERE f.id = c.id
+        -- Repeating the batch's predicate lets the planner reach the rows
+        -- through the (video_id, frame_index) index instead of a hash join
+        -- over every frame of the video.
+        WHERE f.id = c.id AND f.video_id = $1 AND f.frame_index = ANY($2::int[])
        RETURNING f.id, f.frame_index, f.attempt_token, f.attempts, f.attempt_limit, c.old_status
      ), counted AS (
        UPDATE video_stages s

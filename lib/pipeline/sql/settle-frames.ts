@@ -10,10 +10,19 @@ export interface FrameOutcome {
   attemptToken: string;
 }
 
-/** Records finished frames of one video; returns how many rows this worker still owned. */
-export async function completeFrames(db: Db, videoId: string, frames: FrameOutcome[], outputKind: "enhanced" | "original" = "enhanced"): Promise<number> {
-  if (frames.length === 0) return 0;
-  const { rows } = await db.query<{ n: number }>(
+/**
+ * Records finished frames of one video. Returns how many rows this worker
+ * still owned, and how many frames of the video are left pending or running
+ * after it (for the fan-in check).
+ */
+export async function completeFrames(
+  db: Db,
+  videoId: string,
+  frames: FrameOutcome[],
+  outputKind: "enhanced" | "original" = "enhanced",
+): Promise<{ completed: number; leftOpen: number | null }> {
+  if (frames.length === 0) return { completed: 0, leftOpen: null };
+  const { rows } = await db.query<{ n: number; left_open: number }>(
     `WITH input AS (
        SELECT * FROM unnest($2::bigint[], $3::uuid[]) AS i(id, token)
      ), done AS (
@@ -28,10 +37,10 @@ export async function completeFrames(db: Db, videoId: string, frames: FrameOutco
         SET running = s.running - n.n, succeeded = s.succeeded + n.n, updated_at = now()
        FROM n
       WHERE s.video_id = $1 AND s.name = 'enhance'
-     RETURNING n.n`,
+     RETURNING n.n, s.pending + s.running AS left_open`,
     [videoId, frames.map((f) => f.id), frames.map((f) => f.attemptToken), outputKind],
   );
-  return rows[0]?.n ?? 0;
+  return { completed: rows[0]?.n ?? 0, leftOpen: rows[0]?.left_open ?? null };
 }
 
 export interface FrameFailure extends FrameOutcome {
