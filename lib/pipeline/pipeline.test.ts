@@ -38,4 +38,23 @@ describe("the pipeline, end to end with the local enhancer", async () => {
     expect(Math.abs(out.durationSec - 2)).toBeLessThanOrEqual(1 / 30 + 0.05);
     expect(out.raw.video.nbFrames).toBe(60);
   });
+
+  it("a video without audio: captions skipped with the reason, thumbnails made, video completed", { timeout: 120_000 }, async () => {
+    const clip = await makeClip({ path: path.join(dataDir, "silent.mp4"), seconds: 1, width: 160, height: 120, fps: 24, audio: false });
+    const upload = path.join(dataDir, "silent.part");
+    await copyFile(clip, upload);
+    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "silent.mp4", sizeBytes: 1 });
+    const status = await waitFor(async () => {
+      const s = await videoStatus(pool, id);
+      return s === "completed" || s === "failed" ? s : null;
+    }, { timeoutMs: 90_000, what: "the silent video to finish" });
+    expect(status).toBe("completed");
+    const { rows } = await pool.query(`SELECT name, status, message, result FROM video_stages WHERE video_id = $1`, [id]);
+    const stage = (name: string) => rows.find((r) => r.name === name);
+    expect(stage("captions")).toMatchObject({ status: "skipped", message: "the video has no audio track" });
+    expect(stage("thumbnails")).toMatchObject({ status: "succeeded", result: { count: 4 } });
+    const out = await probeMedia(videoPaths(dataDir, id).output);
+    expect(out.hasAudio).toBe(false);
+    expect(out.raw.video.nbFrames).toBe(24);
+  });
 });
