@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { countingEnhancer, permanent, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
-import { jobCount, seedEnhancingVideo, stageRow } from "@/test/support/seed";
-import { encodeAnyway, retryFrames } from "./commands";
+import { jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
+import { existsSync } from "node:fs";
+import { videoPaths } from "@/lib/storage/paths";
+import { cancelVideo, deleteVideo, encodeAnyway, retryFrames } from "./commands";
 import { finishEnhanceWhenDone } from "./flow";
 import { processFrameJobs, type EngineOptions } from "./frame-engine";
 import { claimFrames } from "./sql/claim-frames";
@@ -133,5 +135,36 @@ describe("the frame engine", async () => {
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 5, failed: 0 });
     expect(counter.total()).toBe(7);
     expect(await jobCount(ctx, "encode", id)).toBe(1);
+  });
+
+  it("cancel stops work: queued frames are not claimed, finished frames stay finished, nothing stays running", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 6 });
+    const counter = countingEnhancer();
+    await processFrameJobs(engine(counter.enhancer), jobs(id, [0, 1]));
+    const [inFlight] = await claimFrames(ctx.pool, id, [2], "w2", 30);
+    expect(await cancelVideo(ctx, id)).toEqual({ canceled: true });
+    await processFrameJobs(engine(counter.enhancer), jobs(id, [3, 4, 5]));
+    expect(counter.total()).toBe(2);
+    // The frame that was in flight finishes and is recorded.
+    expect((await completeFrames(ctx.pool, id, [inFlight!])).completed).toBe(1);
+    const { rows } = await ctx.pool.query(`SELECT status, count(*)::int AS n FROM frame_executions WHERE video_id = $1 GROUP BY status ORDER BY status`, [id]);
+    expect(rows).toEqual([{ status: "pending", n: 3 }, { status: "succeeded", n: 3 }]);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "canceled" });
+    expect((await ctx.pool.query(`SELECT status FROM videos WHERE id = $1`, [id])).rows[0].status).toBe("canceled");
+    await expect(retryFrames(ctx, id, { status: "failed" })).rejects.toThrow(/canceled/);
+  });
+
+  it("delete removes the video's rows, queued jobs and files", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 3 });
+    await startEnhance(ctx, id);
+    expect(await jobCount(ctx, "enhance", id)).toBe(3);
+    await deleteVideo(ctx, id);
+    for (const table of ["videos", "video_stages", "frame_executions"]) {
+      const column = table === "videos" ? "id" : "video_id";
+      expect((await ctx.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id])).rows[0].n, table).toBe(0);
+    }
+    expect(await jobCount(ctx, "enhance", id)).toBe(0);
+    expect(existsSync(videoPaths(ctx.dataDir, id).dir)).toBe(false);
+    await expect(deleteVideo(ctx, id)).rejects.toThrow(/No video with id/);
   });
 });
