@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { countingEnhancer, permanent, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
 import { jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { videoPaths } from "@/lib/storage/paths";
 import { cancelVideo, deleteVideo, encodeAnyway, retryFrames } from "./commands";
 import { finishEnhanceWhenDone } from "./flow";
@@ -166,5 +166,20 @@ describe("the frame engine", async () => {
     expect(await jobCount(ctx, "enhance", id)).toBe(0);
     expect(existsSync(videoPaths(ctx.dataDir, id).dir)).toBe(false);
     await expect(deleteVideo(ctx, id)).rejects.toThrow(/No video with id/);
+  });
+
+  it("records a frame whose output was written before a crash without calling the enhancer again", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 2 });
+    // A worker claimed frame 1, wrote its result, and died before recording it.
+    await claimFrames(ctx.pool, id, [1], "dead", 30);
+    const paths = videoPaths(ctx.dataDir, id);
+    mkdirSync(paths.enhancedDir, { recursive: true });
+    copyFileSync(paths.frame(1), paths.enhancedFrame(1));
+    await ctx.pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = 1`, [id]);
+    const counter = countingEnhancer();
+    await processFrameJobs(engine(counter.enhancer), jobs(id, [0, 1]));
+    expect(counter.calls.get(`${id}:1`)).toBeUndefined();
+    expect(counter.calls.get(`${id}:0`)).toBe(1);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 2 });
   });
 });
