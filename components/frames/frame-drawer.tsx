@@ -88,7 +88,7 @@ function FrameDrawerBody({
           >
             Next ›
           </Button>
-          <Button size="sm" variant="ghost" onClick={onClose} aria-label="Close frame details" autoFocus>
+          <Button size="sm" variant="ghost" onClick={onClose} aria-label="Close frame details" data-autofocus>
             <XIcon className="size-4" />
           </Button>
         </div>

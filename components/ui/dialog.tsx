@@ -26,7 +26,12 @@ export function Dialog({
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // React's autoFocus would run while the dialog is still closed (display: none) and do
+      // nothing; showModal() then focuses the first focusable child. Focus the marked one instead.
+      dialog.querySelector<HTMLElement>('[data-autofocus="true"]')?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
@@ -85,10 +90,10 @@ export function ConfirmDialog({
         {description && <div className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">{description}</div>}
       </div>
       <div className="flex justify-end gap-2 border-t border-zinc-200 bg-zinc-50 px-5 py-3 dark:border-zinc-800 dark:bg-zinc-900/60">
-        <Button onClick={onClose} autoFocus={tone === "danger"}>
+        <Button onClick={onClose} data-autofocus={tone === "danger"}>
           Keep as is
         </Button>
-        <Button variant={tone} onClick={onConfirm} disabled={pending} autoFocus={tone !== "danger"}>
+        <Button variant={tone} onClick={onConfirm} disabled={pending} data-autofocus={tone !== "danger"}>
           {pending ? "Working…" : confirmLabel}
         </Button>
       </div>
