@@ -14,6 +14,7 @@ import { markWorkerStopped, upsertWorker } from "@/lib/pipeline/sql/workers";
 import { sweep } from "@/lib/pipeline/sweeper";
 import { createBoss, createQueues } from "@/lib/queue/boss";
 import { QUEUES } from "@/lib/queue/jobs";
+import type { FrameStore } from "@/lib/storage/frame-store";
 import { enhanceHandler } from "./handlers/enhance";
 import { stageHandler } from "./handlers/stage";
 import { stageRunners } from "./stage-runners";
@@ -26,6 +27,8 @@ export interface WorkerConfig {
   batchSize?: number;
   /** Concurrent fetch loops on the enhance queue (pg-boss localConcurrency). */
   fetchLoops?: number;
+  /** Where frames are read and results kept; DATA_DIR when not given. */
+  frames?: FrameStore;
   leaseSeconds: number;
   sweepIntervalSeconds: number;
   frameMaxAttempts: number;
@@ -65,6 +68,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     leaseSeconds: config.leaseSeconds,
     concurrency: config.concurrency,
     guard: config.guard?.(pool, id),
+    frames: config.frames,
     signal: shutdown.signal,
   };
   const enhance = enhanceHandler(engine);

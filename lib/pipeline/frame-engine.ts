@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import type pg from "pg";
 import { transaction } from "@/lib/db/client";
 import { breakerOutcomeFor, type Permit } from "@/lib/enhance/call-guard";
@@ -6,8 +5,7 @@ import type { Enhancer } from "@/lib/enhance/enhancer";
 import { classifyError, errorFingerprint, type EnhanceError } from "@/lib/enhance/errors";
 import { sendFrameJobs } from "@/lib/queue/boss";
 import type { FrameJob } from "@/lib/queue/jobs";
-import { frameExists, readFrame, writeFrameAtomically } from "@/lib/storage/frame-files";
-import { videoPaths } from "@/lib/storage/paths";
+import { localFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import type { PipelineContext } from "./context";
 import { finishEnhanceWhenDone } from "./flow";
 import { retryDelayMs } from "./retry-policy";
@@ -25,6 +23,8 @@ export interface EngineOptions {
   /** Frames of one batch enhanced at the same time. */
   concurrency: number;
   guard?: CallGuard;
+  /** Source frames and results; DATA_DIR when not given. */
+  frames?: FrameStore;
   signal?: AbortSignal;
   onSettled?: (counts: { succeeded: number; failed: number; retried: number; deferred: number }) => void;
 }
@@ -43,7 +43,11 @@ type Outcome =
  */
 export async function processFrameJobs(opts: EngineOptions, jobs: FrameJob[]): Promise<void> {
   const byVideo = new Map<string, number[]>();
-  for (const j of jobs) byVideo.set(j.videoId, [...(byVideo.get(j.videoId) ?? []), j.frameIndex]);
+  for (const j of jobs) {
+    const list = byVideo.get(j.videoId);
+    if (list) list.push(j.frameIndex);
+    else byVideo.set(j.videoId, [j.frameIndex]);
+  }
   for (const [videoId, frameIndexes] of byVideo) await processVideoFrames(opts, videoId, frameIndexes);
 }
 
@@ -57,33 +61,32 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   let outcomes: Outcome[];
   try {
     const size = await frameSize(ctx.pool, videoId);
-    await mkdir(videoPaths(ctx.dataDir, videoId).enhancedDir, { recursive: true });
-    outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(opts, videoId, size, frame));
+    const store = opts.frames ?? localFrameStore(ctx.dataDir);
+    await store.prepare(videoId);
+    outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(opts, store, videoId, size, frame));
   } finally {
     clearInterval(heartbeat);
   }
   await settle(opts, videoId, outcomes);
 }
 
-async function enhanceFrame(opts: EngineOptions, videoId: string, size: { width: number; height: number }, frame: ClaimedFrame): Promise<Outcome> {
-  const paths = videoPaths(opts.ctx.dataDir, videoId);
-  const target = paths.enhancedFrame(frame.frameIndex);
+async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: string, size: { width: number; height: number }, frame: ClaimedFrame): Promise<Outcome> {
   // Durable results: the output is written (temp + rename) before the row is
   // marked. Found in place after a crash, it is recorded without a new call.
   // Only a frame claimed before can have one (on a first claim, skip the stat).
-  if (frame.attempts > 1 && frameExists(target)) return { kind: "done", frame };
+  if (frame.attempts > 1 && store.hasResult(videoId, frame.frameIndex)) return { kind: "done", frame };
   if (opts.signal?.aborted) return { kind: "deferred", frame, waitMs: 0 };
   const startedAt = new Date();
   let permit: Awaited<ReturnType<CallGuard>> | undefined;
   try {
-    const image = readFrame(paths.frame(frame.frameIndex));
+    const image = store.readSource(videoId, frame.frameIndex);
     if (opts.guard) {
       permit = await opts.guard({ videoId, frameIndex: frame.frameIndex });
       if (!permit.ok) return { kind: "deferred", frame, waitMs: permit.waitMs };
     }
     const output = await opts.enhancer.enhance({ videoId, frameIndex: frame.frameIndex, image, ...size, signal: opts.signal });
     if (permit?.ok) await permit.release("success");
-    writeFrameAtomically(target, output, frame.attemptToken);
+    store.writeResult(videoId, frame.frameIndex, output, frame.attemptToken);
     return { kind: "done", frame };
   } catch (raw) {
     const error = classifyError(raw);
