@@ -78,7 +78,7 @@ async function buildIfStale() {
 
 async function sourceFingerprint(): Promise<string> {
   const hash = createHash("sha256");
-  const roots = ["app", "components", "lib", "public", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
+  const roots = ["app", "components", "lib", "public", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
   const walk = async (rel: string): Promise<void> => {
     const abs = path.join(root, rel);
     if (!existsSync(abs)) return;
