@@ -6,7 +6,7 @@ import { videoPaths } from "@/lib/storage/paths";
 import { createTestPipeline } from "./support/pipeline";
 import { seedEnhancingVideo, stageRow, startEnhance } from "./support/seed";
 import { waitFor } from "./support/wait";
-import { spawnWorker, type WorkerProcess } from "./support/worker-process";
+import { fakeServiceWorkerEnv, spawnWorker, type WorkerProcess } from "./support/worker-process";
 
 // Invariants 1, 2 and 6 with real worker processes, a real PostgreSQL and the
 // fake enhancement service counting calls per Idempotency-Key.
@@ -18,20 +18,7 @@ describe("a fleet of worker processes", async () => {
   const workers: WorkerProcess[] = [];
   const start = async (n: number, env: Record<string, string> = {}) => {
     const started = Array.from({ length: n }, () =>
-      spawnWorker({
-        DATABASE_URL: url,
-        DATA_DIR: dataDir,
-        ENHANCER: "http",
-        ENHANCER_URL: fake.url,
-        ENHANCER_RATE_LIMIT: "1000",
-        ENHANCER_CONCURRENCY: "64",
-        WORKER_CONCURRENCY: "4",
-        LEASE_SECONDS: "4",
-        SWEEP_INTERVAL_SECONDS: "1",
-        FRAME_MAX_ATTEMPTS: "5",
-        CAPTIONS: "off",
-        ...env,
-      }),
+      spawnWorker({ ...fakeServiceWorkerEnv({ databaseUrl: url, dataDir, enhancerUrl: fake.url }), ...env }),
     );
     workers.push(...started);
     await Promise.all(started.map((w) => w.ready));

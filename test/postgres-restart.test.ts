@@ -1,5 +1,4 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,17 +9,10 @@ import { startFakeEnhancer } from "@/lib/enhance/fake-service";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { createBoss, createQueues } from "@/lib/queue/boss";
 import { seedEnhancingVideo, stageRow, startEnhance } from "./support/seed";
+import { freePort } from "./support/ports";
 import { waitFor } from "./support/wait";
-import { spawnWorker } from "./support/worker-process";
+import { fakeServiceWorkerEnv, spawnWorker } from "./support/worker-process";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // A server of its own: restarting the shared test server would break the
 // other test files running at the same time.
@@ -48,18 +40,7 @@ describe("PostgreSQL restarted mid-run", async () => {
 
   it("workers recover without a restart of their own and the video completes", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 150 });
-    const env = {
-      DATABASE_URL: db.url,
-      DATA_DIR: ctx.dataDir,
-      ENHANCER: "http",
-      ENHANCER_URL: fake.url,
-      ENHANCER_RATE_LIMIT: "1000",
-      ENHANCER_CONCURRENCY: "64",
-      WORKER_CONCURRENCY: "4",
-      LEASE_SECONDS: "4",
-      SWEEP_INTERVAL_SECONDS: "1",
-      CAPTIONS: "off",
-    };
+    const env = fakeServiceWorkerEnv({ databaseUrl: db.url, dataDir: ctx.dataDir, enhancerUrl: fake.url });
     const workers = [spawnWorker(env), spawnWorker(env)];
     await Promise.all(workers.map((w) => w.ready));
     await startEnhance(ctx, id);

@@ -1,11 +1,11 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../../lib/db/embedded";
 import { migrate } from "../../lib/db/migrate";
+import { freePort } from "./ports";
 
 // One PostgreSQL for the run (TEST_DATABASE_URL, else an embedded one under
 // the system temp dir) and one migrated template database; each test file
@@ -14,17 +14,6 @@ export const TEMPLATE_DB = "framewise_test_template";
 
 let embedded: EmbeddedDatabase | undefined;
 let dataDir: string | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 export default async function setup(project: TestProject) {
   let serverUrl = process.env.TEST_DATABASE_URL;

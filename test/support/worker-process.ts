@@ -15,6 +15,26 @@ afterAll(() => {
   for (const child of running) child.kill("SIGKILL");
 });
 
+/**
+ * The environment of a test worker: the fake enhancement service behind the
+ * fleet-wide guard, short leases and sweeps so recovery happens within a test.
+ */
+export function fakeServiceWorkerEnv(opts: { databaseUrl: string; dataDir: string; enhancerUrl: string }): Record<string, string> {
+  return {
+    DATABASE_URL: opts.databaseUrl,
+    DATA_DIR: opts.dataDir,
+    ENHANCER: "http",
+    ENHANCER_URL: opts.enhancerUrl,
+    ENHANCER_RATE_LIMIT: "1000",
+    ENHANCER_CONCURRENCY: "64",
+    WORKER_CONCURRENCY: "4",
+    LEASE_SECONDS: "4",
+    SWEEP_INTERVAL_SECONDS: "1",
+    FRAME_MAX_ATTEMPTS: "5",
+    CAPTIONS: "off",
+  };
+}
+
 /** `npm run worker`, as a real process (node + tsx's loader), with the given environment. */
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(process.cwd(), "worker", "main.ts")], {
