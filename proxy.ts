@@ -1,10 +1,10 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { SESSION_COOKIE } from "@/lib/auth/sessions";
 
 // An optimistic check only, to remember where a signed-out visitor was going
 // (/login?next=...). The real check is requirePageUser() in the dashboard
 // layout and withApi() in every route handler. Never runs on /api: the proxy
 // buffers request bodies, which would break streamed uploads.
-const SESSION_COOKIE = "fw_session";
 
 export function proxy(request: NextRequest) {
   if (request.cookies.has(SESSION_COOKIE)) return NextResponse.next();

@@ -13,11 +13,10 @@ import type { TranscriberConfig } from "@/lib/captions/transcriber";
 import { markWorkerStopped, upsertWorker } from "@/lib/pipeline/sql/workers";
 import { sweep } from "@/lib/pipeline/sweeper";
 import { createBoss, createQueues } from "@/lib/queue/boss";
-import { QUEUES } from "@/lib/queue/jobs";
+import { QUEUES, type QueueName } from "@/lib/queue/jobs";
 import type { FrameStore } from "@/lib/storage/frame-store";
 import { enhanceHandler } from "./handlers/enhance";
-import { stageHandler } from "./handlers/stage";
-import { stageRunners } from "./stage-runners";
+import { stageHandler, type StageRunner } from "./handlers/stage";
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -85,7 +84,13 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       }
     },
   );
-  for (const [queue, runner] of Object.entries(stageRunners({ runPreprocess, runEncode, runThumbnails: thumbnailsRunner(config.thumbnailCount), runCaptions: captionsRunner(config.transcriber) }))) {
+  const stageRunners: Record<Exclude<QueueName, "enhance" | "sweep">, StageRunner> = {
+    preprocess: runPreprocess,
+    thumbnails: thumbnailsRunner(config.thumbnailCount),
+    captions: captionsRunner(config.transcriber),
+    encode: runEncode,
+  };
+  for (const [queue, runner] of Object.entries(stageRunners)) {
     await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2, includeMetadata: true }, stageHandler(ctx, runner, shutdown.signal));
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { copyFile, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import type pg from "pg";
 import { transaction } from "@/lib/db/client";
 import { probeMedia } from "@/lib/media/probe";
 import { MediaError } from "@/lib/media/errors";
@@ -59,7 +60,7 @@ export async function createVideo(
   return { id };
 }
 
-async function lockedVideoStatus(tx: import("pg").PoolClient, videoId: string): Promise<VideoStatus> {
+async function lockedVideoStatus(tx: pg.PoolClient, videoId: string): Promise<VideoStatus> {
   await lockVideo(tx, videoId);
   const { rows } = await tx.query<{ status: VideoStatus }>(`SELECT status FROM videos WHERE id = $1`, [videoId]);
   if (!rows[0]) throw videoNotFound(videoId);

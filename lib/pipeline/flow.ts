@@ -89,5 +89,3 @@ export async function isStageRunning(db: pg.Pool | pg.PoolClient, videoId: strin
   const { rows } = await db.query<{ status: string }>(`SELECT status FROM video_stages WHERE video_id = $1 AND name = $2`, [videoId, stage]);
   return rows[0]?.status === "running";
 }
-
-export { markStageRunning };

@@ -42,12 +42,11 @@ export interface FrameRow {
 //   index:    frame_index ASC           -> served by (video_id, status, frame_index)
 //   attempts: attempts DESC, index ASC  -> most retried first
 //   updated:  updated_at DESC, index ASC -> most recent first
-// attempts/updated have no index of their own: with a status filter the
-// planner reads that status's slice of (video_id, status, frame_index) and
-// keeps the top `limit` rows in a bounded heap: one pass over that status's
-// rows per page (measured in frames.test.ts on 100,000 failed frames). An
-// index on (video_id, status, updated_at DESC, frame_index), and one on
-// attempts, would make these pages O(limit) like sort=index.
+// For failed frames (the drill-down), attempts and updated are served by
+// partial indexes (video_id, attempts DESC, frame_index) and
+// (video_id, updated_at DESC, frame_index) WHERE status = 'failed'. Other
+// statuses read that status's slice of (video_id, status, frame_index) and
+// keep the top `limit` rows in a bounded heap.
 const ORDER: Record<FrameSort, string> = {
   index: "f.frame_index ASC",
   attempts: "f.attempts DESC, f.frame_index ASC",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { videoNotFound } from "@/lib/pipeline/errors";
+import { videoId } from "./params";
 import { orderedStages, outputs, overallProgress, throughput, videoInclude, type VideoRow } from "./video-view";
 
 const listParams = z.object({
@@ -65,8 +66,7 @@ export async function listVideos(db: PrismaClient, params: ListParams) {
 
 /** One video, the shape of DESIGN.md's GET /api/videos/{id}. */
 export async function getVideo(db: PrismaClient, id: string) {
-  if (!z.string().uuid().safeParse(id).success) throw videoNotFound(id);
-  const v = await db.video.findUnique({ where: { id }, include: videoInclude });
+  const v = await db.video.findUnique({ where: { id: videoId(id) }, include: videoInclude });
   if (!v) throw videoNotFound(id);
   return {
     id: v.id,
