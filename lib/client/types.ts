@@ -1,6 +1,16 @@
 // The HTTP API's shapes as the browser sees them (DESIGN.md, "HTTP API").
-// Declared here rather than imported from lib/ so that nothing server-side can
-// leak into the client bundle through a type-only import that later grows.
+// Where a server read model declares the shape, it is imported from there
+// with `import type`, which the compiler erases: one declaration, no server
+// code in the bundle. The rest is declared here.
+import type { FrameRow } from "@/lib/pipeline/queries/frames";
+import type { WorkerView } from "@/lib/pipeline/queries/ops";
+import type { TimelinePoint } from "@/lib/pipeline/queries/timeline";
+
+export type { FrameError } from "@/lib/pipeline/queries/frame-error";
+export type { ErrorGroup, FrameRow } from "@/lib/pipeline/queries/frames";
+export type { FrameAttemptView as FrameAttempt, FrameDetail } from "@/lib/pipeline/queries/frame-detail";
+export type { TimelinePoint } from "@/lib/pipeline/queries/timeline";
+
 export type VideoStatus = "queued" | "processing" | "completed" | "failed" | "canceled";
 export type StageStatus = "pending" | "running" | "succeeded" | "failed" | "skipped" | "canceled";
 export type FrameStatus = "pending" | "running" | "succeeded" | "failed";
@@ -82,73 +92,15 @@ export interface VideoDetail {
   throughput: { fps: number; etaSec: number | null };
 }
 
-export interface TimelinePoint {
-  t: string;
-  succeeded: number;
-  failed: number;
-}
-
 export interface FrameMap {
   frameCount: number;
   /** One character per frame: p pending, r running, s succeeded, f failed. */
   statuses: string;
 }
 
-export interface FrameError {
-  errorClass: string;
-  message: string;
-  httpStatus: number | null;
-  bodyExcerpt: string | null;
-  retryable: boolean;
-  attempt: number;
-  workerId: string | null;
-  durationMs: number | null;
-  at: string;
-}
-
-export interface FrameRow {
-  index: number;
-  timeSec: number;
-  status: FrameStatus;
-  attempts: number;
-  workerId: string | null;
-  updatedAt: string;
-  fingerprint: string | null;
-  lastError: FrameError | null;
-}
-
 export interface FramePage {
   frames: FrameRow[];
   nextCursor: string | null;
-}
-
-export interface ErrorGroup {
-  fingerprint: string;
-  errorClass: string;
-  httpStatus: number | null;
-  message: string;
-  count: number;
-}
-
-export interface FrameAttempt {
-  attempt: number;
-  workerId: string | null;
-  error: unknown;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
-
-export interface FrameDetail {
-  index: number;
-  timeSec: number;
-  status: FrameStatus;
-  attempts: number;
-  lastError: FrameError | null;
-  outputKind: string | null;
-  attemptsHistory: FrameAttempt[];
-  originalUrl: string;
-  enhancedUrl: string | null;
 }
 
 export type FrameSort = "index" | "attempts" | "updated";
@@ -163,16 +115,7 @@ export interface FrameFilters {
 export type RetryTarget = { frames: number[] } | { status: "failed" } | { fingerprint: string };
 
 export interface OpsSnapshot {
-  workers: {
-    id: string;
-    host: string;
-    pid: number;
-    concurrency: number;
-    inFlight: number;
-    startedAt: string;
-    lastSeenAt: string;
-    online: boolean;
-  }[];
+  workers: WorkerView[];
   queues: { name: string; queued: number; active: number }[];
   enhancer: {
     mode: string;
