@@ -13,6 +13,7 @@ import { XIcon } from "@/components/ui/icons";
 import { Skeleton } from "@/components/ui/skeleton";
 import { TruncatedText } from "@/components/ui/truncated-text";
 import { CompareSlider } from "@/components/video/compare-slider";
+import { Fact } from "@/components/ui/fact";
 
 export function FrameDrawer({
   videoId,
@@ -182,14 +183,5 @@ function AttemptItem({ attempt }: { attempt: FrameAttempt }) {
       </div>
       {json && <TruncatedText text={json} limit={600} mono className="mt-2 rounded-md bg-zinc-50 p-2 dark:bg-zinc-950" />}
     </li>
-  );
-}
-
-function Fact({ label, value }: { label: string; value: string }) {
-  return (
-    <div>
-      <dt className="text-xs text-zinc-500 dark:text-zinc-400">{label}</dt>
-      <dd className="font-medium tabular-nums">{value}</dd>
-    </div>
   );
 }

@@ -10,6 +10,7 @@ import { ProgressBar } from "@/components/ui/progress-bar";
 import { Skeleton, SkeletonRows } from "@/components/ui/skeleton";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { ErrorRateChart, ThroughputChart, hasActivity } from "@/components/charts/timeline-charts";
+import { Fact } from "@/components/ui/fact";
 
 export function OpsView() {
   const ops = useOps();
@@ -185,14 +186,5 @@ function WorkersCard({ workers }: { workers: OpsSnapshot["workers"] }) {
         </Table>
       )}
     </Card>
-  );
-}
-
-function Fact({ label, value }: { label: string; value: string }) {
-  return (
-    <div>
-      <dt className="text-xs text-zinc-500 dark:text-zinc-400">{label}</dt>
-      <dd className="font-medium tabular-nums">{value}</dd>
-    </div>
   );
 }
