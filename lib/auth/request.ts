@@ -1,8 +1,17 @@
 import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { findTokenPrincipal, TOKEN_PREFIX, type TokenPrincipal } from "./api-tokens";
+import type { Role } from "./roles";
 import { findSessionUser, isApiToken, SESSION_COOKIE } from "./sessions";
 
-export type Principal = { kind: "user"; id: string; email: string } | { kind: "token" };
+/**
+ * Who is calling: a signed-in user (session cookie), a personal API token, or
+ * the bootstrap API_TOKEN from the environment, which acts as an admin.
+ */
+export type Principal =
+  | { kind: "user"; id: string; email: string; role: Role }
+  | TokenPrincipal
+  | { kind: "api_token"; role: "admin" };
 
 function cookieValue(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
@@ -13,11 +22,13 @@ function cookieValue(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
-/** Who is calling: a bearer API_TOKEN, or a signed-in admin's session cookie; null for nobody. */
+/** The caller, or null for nobody. */
 export async function authenticate(request: Request): Promise<Principal | null> {
   const authorization = request.headers.get("authorization");
   if (authorization?.startsWith("Bearer ")) {
-    return isApiToken(authorization.slice(7).trim(), env().API_TOKEN) ? { kind: "token" } : null;
+    const presented = authorization.slice(7).trim();
+    if (presented.startsWith(TOKEN_PREFIX)) return findTokenPrincipal(pool(), presented);
+    return isApiToken(presented, env().API_TOKEN) ? { kind: "api_token", role: "admin" } : null;
   }
   const user = await findSessionUser(pool(), cookieValue(request.headers.get("cookie"), SESSION_COOKIE));
   return user ? { kind: "user", ...user } : null;
@@ -25,4 +36,18 @@ export async function authenticate(request: Request): Promise<Principal | null> 
 
 export function sessionToken(request: Request): string | undefined {
   return cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+}
+
+/** The user behind a principal (a person, or the person who created a token); null for API_TOKEN. */
+export function principalUserId(principal: Principal): string | null {
+  if (principal.kind === "user") return principal.id;
+  if (principal.kind === "token") return principal.userId;
+  return null;
+}
+
+/** How the audit trail names a principal. */
+export function principalName(principal: Principal): string {
+  if (principal.kind === "user") return principal.email;
+  if (principal.kind === "token") return `token “${principal.name}”`;
+  return "API_TOKEN";
 }

@@ -2,10 +2,10 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { pool } from "@/lib/db/client";
-import { findSessionUser, SESSION_COOKIE } from "./sessions";
+import { findSessionUser, SESSION_COOKIE, type SessionUser } from "./sessions";
 
-/** For server components: the signed-in admin, or a redirect to /login. */
-export async function requirePageUser(): Promise<{ id: string; email: string }> {
+/** For server components: the signed-in user, or a redirect to /login. */
+export async function requirePageUser(): Promise<SessionUser> {
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
   const user = await findSessionUser(pool(), token);
   if (!user) redirect("/login");

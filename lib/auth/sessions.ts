@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Db } from "@/lib/db/client";
+import type { Role } from "./roles";
 
 export const SESSION_COOKIE = "fw_session";
 export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
@@ -14,10 +15,18 @@ export async function createSession(db: Db, userId: string): Promise<{ token: st
   return { token, expiresAt };
 }
 
-export async function findSessionUser(db: Db, token: string | undefined): Promise<{ id: string; email: string } | null> {
+export interface SessionUser {
+  id: string;
+  email: string;
+  role: Role;
+}
+
+/** The session's user, read on every request: a role change or a disabled account takes effect at once. */
+export async function findSessionUser(db: Db, token: string | undefined): Promise<SessionUser | null> {
   if (!token || token.length > 200) return null;
-  const { rows } = await db.query<{ id: string; email: string }>(
-    `SELECT u.id, u.email FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > now()`,
+  const { rows } = await db.query<SessionUser>(
+    `SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.id = $1 AND s.expires_at > now() AND u.disabled_at IS NULL`,
     [digest(token)],
   );
   return rows[0] ?? null;
@@ -27,8 +36,17 @@ export async function deleteSession(db: Db, token: string | undefined): Promise<
   if (token) await db.query(`DELETE FROM sessions WHERE id = $1`, [digest(token)]);
 }
 
-export async function findUserByEmail(db: Db, email: string): Promise<{ id: string; password_hash: string } | null> {
-  const { rows } = await db.query<{ id: string; password_hash: string }>(`SELECT id, password_hash FROM users WHERE lower(email) = lower($1)`, [email]);
+/** Ends every session of a user (disabled, password reset). */
+export async function endUserSessions(db: Db, userId: string): Promise<number> {
+  const { rowCount } = await db.query(`DELETE FROM sessions WHERE user_id = $1`, [userId]);
+  return rowCount ?? 0;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<{ id: string; password_hash: string; disabled: boolean } | null> {
+  const { rows } = await db.query<{ id: string; password_hash: string; disabled: boolean }>(
+    `SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1)`,
+    [email],
+  );
   return rows[0] ?? null;
 }
 

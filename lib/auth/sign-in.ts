@@ -13,7 +13,9 @@ const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 export async function signIn(db: Db, email: string, password: string, previousToken?: string): Promise<{ token: string; expiresAt: Date } | null> {
   const user = await findUserByEmail(db, email);
   const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
-  if (!user || !ok) return null;
+  // A disabled account is refused like a wrong password: nothing tells a
+  // guesser that the address exists.
+  if (!user || !ok || user.disabled) return null;
   await deleteSession(db, previousToken);
   return createSession(db, user.id);
 }

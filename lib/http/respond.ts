@@ -1,5 +1,8 @@
 import { ZodError } from "zod";
 import { authenticate, type Principal } from "@/lib/auth/request";
+import { hasRole, roleForMethod, type Role } from "@/lib/auth/roles";
+import { actorOf, recordAudit } from "@/lib/audit/record";
+import { pool } from "@/lib/db/client";
 import { DomainError, type DomainErrorKind } from "@/lib/pipeline/errors";
 
 const STATUS: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, too_large: 413, unsupported: 415 };
@@ -23,21 +26,33 @@ type RouteContext<P> = { params: Promise<P> };
 
 /**
  * Every API route but /api/health goes through this: authentication first
- * (401 without a session or the API token), then the handler, with domain
- * errors mapped to HTTP.
+ * (401 without a session or a token), then the role check (403: reads need a
+ * viewer, writes an operator, unless the route asks for more), then the
+ * handler, with domain errors mapped to HTTP.
  */
 export function withApi<P = Record<string, string>>(
   handler: (request: Request, ctx: { params: P; principal: Principal }) => Promise<Response>,
+  options: { role?: Role } = {},
 ) {
   return async (request: Request, route: RouteContext<P>): Promise<Response> => {
     try {
       const principal = await authenticate(request);
-      if (!principal) return errorResponse(401, "unauthorized", "Sign in, or send Authorization: Bearer <API_TOKEN>.");
+      if (!principal) return errorResponse(401, "unauthorized", "Sign in, or send Authorization: Bearer <token>.");
+      const needed = options.role ?? roleForMethod(request.method);
+      if (!hasRole(principal.role, needed)) return await forbidden(request, principal, needed);
       return await handler(request, { params: await route.params, principal });
     } catch (error) {
       return toErrorResponse(error);
     }
   };
+}
+
+async function forbidden(request: Request, principal: Principal, needed: Role): Promise<Response> {
+  if (roleForMethod(request.method) !== "viewer") {
+    const detail = { method: request.method, path: new URL(request.url).pathname, role: principal.role };
+    await recordAudit(pool(), actorOf(principal, request), { action: "request.forbidden", detail, result: "forbidden" }).catch(() => {});
+  }
+  return errorResponse(403, "forbidden", `This needs the ${needed} role; you have the ${principal.role} role.`);
 }
 
 export async function readJson(request: Request): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { prisma } from "@/lib/db/client";
 import { withApi } from "@/lib/http/respond";
+import { auditedRequest } from "@/lib/audit/record";
 import { deleteVideo } from "@/lib/pipeline/commands";
 import { videoId } from "@/lib/pipeline/queries/params";
 import { getVideo } from "@/lib/pipeline/queries/videos";
@@ -9,7 +10,8 @@ export const dynamic = "force-dynamic";
 
 export const GET = withApi<{ id: string }>(async (_request, { params }) => Response.json(await getVideo(prisma(), params.id)));
 
-export const DELETE = withApi<{ id: string }>(async (_request, { params }) => {
-  await deleteVideo(await pipelineContext(), videoId(params.id));
+export const DELETE = withApi<{ id: string }>(async (request, { params, principal }) => {
+  const id = videoId(params.id);
+  await auditedRequest(request, principal, { action: "video.delete", videoId: id }, async () => deleteVideo(await pipelineContext(), id));
   return new Response(null, { status: 204 });
 });

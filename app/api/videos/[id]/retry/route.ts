@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { readJson, withApi } from "@/lib/http/respond";
+import { auditedRequest } from "@/lib/audit/record";
+import { videoId } from "@/lib/pipeline/queries/params";
 import { retryFrames } from "@/lib/pipeline/commands";
 import { pipelineContext } from "@/lib/server/pipeline-context";
 
@@ -9,7 +11,8 @@ const body = z.union([
   z.object({ fingerprint: z.string().min(1).max(500) }).strict(),
 ]);
 
-export const POST = withApi<{ id: string }>(async (request, { params }) => {
+export const POST = withApi<{ id: string }>(async (request, { params, principal }) => {
   const selector = body.parse(await readJson(request));
-  return Response.json(await retryFrames(await pipelineContext(), params.id, selector));
+  const detail = "frames" in selector ? { frames: selector.frames.slice(0, 100), frameCount: selector.frames.length } : selector;
+  return Response.json(await auditedRequest(request, principal, { action: "video.retry", videoId: videoId(params.id), detail }, async () => retryFrames(await pipelineContext(), params.id, selector), (r) => r));
 });
