@@ -1,9 +1,9 @@
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@/test/support/db";
+import { apiRouteFiles, protectedHandlers } from "@/test/support/api-routes";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { hasRole, ROLES, roleForMethod, type Role } from "@/lib/auth/roles";
 import { createSession, SESSION_COOKIE } from "@/lib/auth/sessions";
@@ -27,19 +27,12 @@ const NEEDS: Record<string, Partial<Record<string, Role>>> = {
   "webhooks/[id]/deliveries/route.ts": { GET: "admin" },
   "webhooks/[id]/deliveries/[d]/redeliver/route.ts": { POST: "admin" },
 };
-const PUBLIC: Record<string, string[]> = {
-  "health/route.ts": ["GET"],
-  "auth/login/route.ts": ["POST"],
-  "auth/logout/route.ts": ["POST"],
-};
-const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
-const apiDir = path.join(process.cwd(), "app", "api");
 const ZERO = "00000000-0000-4000-8000-000000000000";
 
 describe("roles on every API route", async () => {
   const { url, pool } = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "framewise-roles-"));
-  const files = (await readdir(apiDir, { recursive: true })).filter((e) => e.endsWith("route.ts")).sort();
+  const files = await apiRouteFiles();
   const cookies = {} as Record<Role, string>;
   let viewerToken = "";
 
@@ -61,11 +54,8 @@ describe("roles on every API route", async () => {
 
   for (const file of files) {
     it(`${file}: each role gets what its role allows`, async () => {
-      const mod = (await import(/* @vite-ignore */ path.join(apiDir, file))) as Record<string, unknown>;
-      const methods = METHODS.filter((m) => typeof mod[m] === "function" && !(PUBLIC[file] ?? []).includes(m));
       const params = Promise.resolve({ id: ZERO, d: ZERO, n: "0", path: ["x"], uploadId: "x" });
-      for (const method of methods) {
-        const handler = mod[method] as (r: Request, c: { params: typeof params }) => Promise<Response>;
+      for (const [method, handler] of await protectedHandlers(file)) {
         const needed = NEEDS[file]?.[method] ?? roleForMethod(method);
         for (const role of ROLES) {
           const res = await handler(new Request(`http://localhost/api/${file}`, { method, headers: { cookie: cookies[role] } }), { params });

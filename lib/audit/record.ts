@@ -30,9 +30,7 @@ export function requestIp(request: Request): string | null {
 export function actorOf(principal: Principal | null, request: Request, fallbackName = "anonymous"): Actor {
   const ip = requestIp(request);
   if (!principal) return { kind: "anonymous", id: null, name: fallbackName, ip };
-  if (principal.kind === "user") return { kind: "user", id: principal.id, name: principalName(principal), ip };
-  if (principal.kind === "token") return { kind: "token", id: principal.id, name: principalName(principal), ip };
-  return { kind: "api_token", id: null, name: principalName(principal), ip };
+  return { kind: principal.kind, id: principal.kind === "api_token" ? null : principal.id, name: principalName(principal), ip };
 }
 
 export async function recordAudit(db: Db, actor: Actor, entry: AuditEntry): Promise<void> {
