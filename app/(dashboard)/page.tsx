@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { SkeletonRows } from "@/components/ui/skeleton";
 import { UploadDropzone } from "@/components/videos/upload-dropzone";
+import { RequireRole } from "@/components/auth/current-user";
 import { VideoFilters } from "@/components/videos/video-filters";
 import { VideoList } from "@/components/videos/video-list";
 
@@ -16,7 +17,9 @@ export default function VideosPage() {
           Upload a video; every frame is enhanced, then re-encoded with its audio and captions.
         </p>
       </div>
-      <UploadDropzone />
+      <RequireRole role="operator">
+        <UploadDropzone />
+      </RequireRole>
       <Suspense fallback={<SkeletonRows rows={4} label="Loading videos" />}>
         <div className="space-y-4">
           <VideoFilters />

@@ -8,6 +8,7 @@ import { useErrorGroups, useRetry } from "@/lib/client/queries";
 import type { ErrorGroup } from "@/lib/client/types";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { RequireRole } from "@/components/auth/current-user";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/dialog";
 import { EmptyState, ErrorState } from "@/components/ui/empty-state";
@@ -90,9 +91,11 @@ export function ErrorGroups({
                   >
                     {activeGroup === group.fingerprint ? "Show all" : "Show these frames"}
                   </Button>
-                  <Button size="sm" variant="primary" onClick={() => setConfirming(group)}>
-                    Retry this group
-                  </Button>
+                  <RequireRole role="operator">
+                    <Button size="sm" variant="primary" onClick={() => setConfirming(group)}>
+                      Retry this group
+                    </Button>
+                  </RequireRole>
                 </div>
               </li>
             ))}

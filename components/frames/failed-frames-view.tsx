@@ -8,6 +8,7 @@ import { isLive, useFrames, useRetry, useVideo } from "@/lib/client/queries";
 import type { FrameFilters, FrameSort, FrameStatus } from "@/lib/client/types";
 import { useFrameParam, useSearchParamState } from "@/lib/client/use-search-param-state";
 import { Button } from "@/components/ui/button";
+import { useCan } from "@/components/auth/current-user";
 import { Card } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/dialog";
 import { EmptyState, ErrorState } from "@/components/ui/empty-state";
@@ -44,6 +45,7 @@ export function FailedFramesView({ id }: { id: string }) {
   const live = isLive(video.data?.status);
   const frames = useFrames(id, filters, live);
   const retry = useRetry(id);
+  const canRetry = useCan("operator");
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [previous, setPrevious] = useState<Array<string | null>>([]);
   const [confirm, setConfirm] = useState<"selected" | "all" | null>(null);
@@ -96,7 +98,7 @@ export function FailedFramesView({ id }: { id: string }) {
         </Link>
         <div className="flex flex-wrap items-center justify-between gap-3">
           <h1 className="text-xl font-semibold tracking-tight">Failed frames</h1>
-          {failedTotal > 0 && (
+          {failedTotal > 0 && canRetry && (
             <Button variant="primary" onClick={() => setConfirm("all")}>
               Retry all failed ({formatCount(failedTotal)})
             </Button>
@@ -134,9 +136,11 @@ export function FailedFramesView({ id }: { id: string }) {
                 Error group filter ✕
               </Button>
             )}
-            <Button className="ml-auto" variant="primary" disabled={selected.size === 0} onClick={() => setConfirm("selected")}>
-              Retry selected ({formatCount(selected.size)})
-            </Button>
+            {canRetry && (
+              <Button className="ml-auto" variant="primary" disabled={selected.size === 0} onClick={() => setConfirm("selected")}>
+                Retry selected ({formatCount(selected.size)})
+              </Button>
+            )}
           </div>
 
           {frames.isPending ? (

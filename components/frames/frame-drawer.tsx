@@ -7,6 +7,7 @@ import { useFrame, useRetry } from "@/lib/client/queries";
 import type { FrameAttempt, FrameDetail } from "@/lib/client/types";
 import { StatusBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { RequireRole } from "@/components/auth/current-user";
 import { Dialog } from "@/components/ui/dialog";
 import { ErrorState } from "@/components/ui/empty-state";
 import { XIcon } from "@/components/ui/icons";
@@ -121,9 +122,11 @@ function FrameDetails({ frame, onRetry, retrying }: { frame: FrameDetail; onRetr
         <Fact label="Output" value={frame.outputKind ?? "—"} />
         <div className="flex items-end justify-end">
           {frame.status === "failed" && (
-            <Button variant="primary" size="sm" onClick={onRetry} disabled={retrying}>
-              {retrying ? "Re-queuing…" : "Retry this frame"}
-            </Button>
+            <RequireRole role="operator">
+              <Button variant="primary" size="sm" onClick={onRetry} disabled={retrying}>
+                {retrying ? "Re-queuing…" : "Retry this frame"}
+              </Button>
+            </RequireRole>
           )}
         </div>
       </dl>

@@ -7,10 +7,15 @@ import { toast } from "sonner";
 import { api, messageOf } from "@/lib/client/api";
 import { cx } from "@/lib/client/class-names";
 import { FilmIcon } from "@/components/ui/icons";
+import { useCurrentUser } from "@/components/auth/current-user";
+import { hasRole, type Role } from "@/lib/auth/roles";
 
-const links = [
+const links: { href: string; label: string; active: (p: string) => boolean; role?: Role }[] = [
   { href: "/", label: "Videos", active: (p: string) => p === "/" || p.startsWith("/videos") },
   { href: "/ops", label: "Operations", active: (p: string) => p.startsWith("/ops") },
+  { href: "/tokens", label: "API tokens", active: (p: string) => p.startsWith("/tokens"), role: "operator" },
+  { href: "/users", label: "Users", active: (p: string) => p.startsWith("/users"), role: "admin" },
+  { href: "/audit", label: "Audit", active: (p: string) => p.startsWith("/audit"), role: "admin" },
 ];
 
 export function AppNav() {
@@ -18,6 +23,7 @@ export function AppNav() {
   const router = useRouter();
   const client = useQueryClient();
   const [signingOut, setSigningOut] = useState(false);
+  const user = useCurrentUser();
 
   async function signOut() {
     setSigningOut(true);
@@ -44,8 +50,8 @@ export function AppNav() {
           </span>
           Framewise
         </Link>
-        <nav aria-label="Main" className="flex items-center gap-1">
-          {links.map((link) => {
+        <nav aria-label="Main" className="flex items-center gap-1 overflow-x-auto">
+          {links.filter((link) => !link.role || (user && hasRole(user.role, link.role))).map((link) => {
             const active = link.active(pathname);
             return (
               <Link
@@ -64,11 +70,16 @@ export function AppNav() {
             );
           })}
         </nav>
+        {user && (
+          <span className="ml-auto hidden truncate text-xs text-zinc-500 md:inline dark:text-zinc-400" data-testid="current-user" data-role={user.role}>
+            {user.email} · {user.role}
+          </span>
+        )}
         <button
           type="button"
           onClick={signOut}
           disabled={signingOut}
-          className="ml-auto rounded-md px-3 py-1.5 text-sm font-medium whitespace-nowrap text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-500 disabled:opacity-60 dark:text-zinc-400 dark:hover:text-zinc-100"
+          className="max-md:ml-auto rounded-md px-3 py-1.5 text-sm font-medium whitespace-nowrap text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-500 disabled:opacity-60 dark:text-zinc-400 dark:hover:text-zinc-100"
         >
           {signingOut ? "Signing out…" : "Sign out"}
         </button>

@@ -8,6 +8,7 @@ import { isLive, useCancel, useDeleteVideo, useEncodeAnyway, useRetry } from "@/
 import type { VideoDetail } from "@/lib/client/types";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/dialog";
+import { useCan } from "@/components/auth/current-user";
 
 type Action = "cancel" | "retry" | "encode" | "delete";
 
@@ -25,6 +26,7 @@ export function VideoActions({ video }: { video: VideoDetail }) {
   const retry = useRetry(video.id);
   const encode = useEncodeAnyway(video.id);
   const remove = useDeleteVideo(video.id);
+  const canAct = useCan("operator");
 
   const enhance = video.stages.find((s) => s.name === "enhance");
   const encodeStage = video.stages.find((s) => s.name === "encode");
@@ -92,6 +94,7 @@ export function VideoActions({ video }: { video: VideoDetail }) {
   }
 
   const plan = open ? plans[open] : null;
+  if (!canAct) return null;
   return (
     <div className="flex flex-wrap items-center gap-2" role="group" aria-label="Video actions">
       {live && <Button onClick={() => setOpen("cancel")}>Cancel</Button>}

@@ -18,6 +18,7 @@ import { FrameStats } from "./frame-stats";
 import { StagePipeline } from "./stage-pipeline";
 import { TimelineCard } from "./timeline-card";
 import { VideoActions } from "./video-actions";
+import { VideoHistory } from "@/components/team/video-history";
 import { VideoOutputs } from "./video-outputs";
 
 export function VideoDetailView({ id }: { id: string }) {
@@ -116,6 +117,8 @@ export function VideoDetailView({ id }: { id: string }) {
           <CompareCard videoId={v.id} frameCount={m.frameCount ?? 0} fps={m.fps} />
         ) : null}
       </div>
+
+      <VideoHistory videoId={v.id} live={live} />
 
       <FrameDrawer videoId={v.id} index={drawer.index} frameCount={m.frameCount} onNavigate={drawer.open} onClose={drawer.close} />
     </div>

@@ -1,0 +1,72 @@
+"use client";
+// Browser side of users, tokens and the audit trail: fetchers and TanStack
+// Query hooks, kept apart from the video ones (lib/client/api.ts, queries.ts).
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { ApiTokenView } from "@/lib/auth/api-tokens";
+import type { Role } from "@/lib/auth/roles";
+import type { UserView } from "@/lib/auth/users";
+import type { AuditItem } from "@/lib/audit/describe";
+import { request } from "./api";
+
+export type { ApiTokenView, AuditItem, UserView };
+
+export interface AuditFilters {
+  videoId?: string;
+  actor?: string;
+  action?: string;
+  result?: "ok" | "refused";
+}
+
+function search(params: Record<string, string | undefined | null>): string {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) s.set(k, v);
+  const text = s.toString();
+  return text ? `?${text}` : "";
+}
+
+export const teamApi = {
+  listUsers: () => request<{ users: UserView[] }>("/api/users"),
+  createUser: (body: { email: string; role: Role; password: string }) => request<{ id: string }>("/api/users", { method: "POST", json: body }),
+  updateUser: (id: string, body: { role?: Role; disabled?: boolean; password?: string }) =>
+    request<{ id: string; sessionsEnded: number }>(`/api/users/${encodeURIComponent(id)}`, { method: "PATCH", json: body }),
+  listTokens: () => request<{ tokens: ApiTokenView[] }>("/api/tokens"),
+  createToken: (body: { name: string; role: Role; expiresAt?: string | null }) => request<{ id: string; token: string }>("/api/tokens", { method: "POST", json: body }),
+  revokeToken: (id: string) => request<void>(`/api/tokens/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  listAudit: (filters: AuditFilters, cursor: string | null, limit = 50) =>
+    request<{ items: AuditItem[]; nextCursor: string | null }>(`/api/audit${search({ ...filters, cursor, limit: String(limit) })}`),
+};
+
+const teamKeys = {
+  users: ["users"] as const,
+  tokens: ["tokens"] as const,
+  audit: (filters: AuditFilters) => ["audit", filters] as const,
+};
+
+export const useUsers = () => useQuery({ queryKey: teamKeys.users, queryFn: teamApi.listUsers });
+export const useTokens = () => useQuery({ queryKey: teamKeys.tokens, queryFn: teamApi.listTokens });
+
+/** The audit trail, newest first, a page at a time; `live` polls the first page (a video's history while it runs). */
+export function useAudit(filters: AuditFilters, options: { live?: boolean; limit?: number } = {}) {
+  return useInfiniteQuery({
+    queryKey: teamKeys.audit(filters),
+    queryFn: ({ pageParam }) => teamApi.listAudit(filters, pageParam, options.limit),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: options.live ? 5000 : false,
+    refetchIntervalInBackground: false,
+  });
+}
+
+function useTeamMutation<A, R>(key: readonly unknown[], fn: (args: A) => Promise<R>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSettled: () => Promise.all([client.invalidateQueries({ queryKey: key }), client.invalidateQueries({ queryKey: ["audit"] })]),
+  });
+}
+
+export const useCreateUser = () => useTeamMutation(teamKeys.users, teamApi.createUser);
+export const useUpdateUser = () =>
+  useTeamMutation(teamKeys.users, ({ id, ...body }: { id: string; role?: Role; disabled?: boolean; password?: string }) => teamApi.updateUser(id, body));
+export const useCreateToken = () => useTeamMutation(teamKeys.tokens, teamApi.createToken);
+export const useRevokeToken = () => useTeamMutation(teamKeys.tokens, teamApi.revokeToken);
