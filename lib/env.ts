@@ -38,6 +38,9 @@ const schema = z
     WHISPER_MODEL: optionalString,
     THUMBNAIL_COUNT: int(1).max(100).default(8),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    // Webhooks (issue 12): SSRF switch and one attempt's time budget.
+    WEBHOOK_ALLOW_PRIVATE: z.enum(["1", "true", "0", "false"], "WEBHOOK_ALLOW_PRIVATE must be 1/true or 0/false").default("0").transform((v) => v === "1" || v === "true"),
+    WEBHOOK_TIMEOUT_MS: int(100).max(120_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.ENHANCER === "http" && !env.ENHANCER_URL) {

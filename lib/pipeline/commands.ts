@@ -15,6 +15,7 @@ import { completeFramesAsOriginal } from "./sql/substitute-frames";
 import { insertStageRows, markStageRunning, readStageStatuses, resetStages } from "./sql/stage-rows";
 import { insertVideo, lockVideo, setVideoStatus } from "./sql/video-rows";
 import { downstreamOf, TERMINAL_VIDEO, type VideoStatus } from "./stages";
+import { emitVideoStatusEvent } from "@/lib/webhooks/emit";
 
 /**
  * Turns an uploaded file (already on disk, e.g. a multipart or tus temp file)
@@ -111,6 +112,7 @@ export async function cancelVideo(ctx: PipelineContext, videoId: string): Promis
         WHERE id = $1`,
       [videoId],
     );
+    await emitVideoStatusEvent(tx, ctx.boss, videoId, "canceled");
     return { canceled: true as const };
   });
 }

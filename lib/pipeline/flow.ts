@@ -5,6 +5,7 @@ import type { PipelineContext } from "./context";
 import { finishEnhanceIfDone, markStageFinished, readStageStatuses, markStageRunning } from "./sql/stage-rows";
 import { lockVideo, setVideoStatus } from "./sql/video-rows";
 import { readyStages, STAGES, videoStatusFrom, type StageName } from "./stages";
+import { emitFramesFailed, emitVideoStatusEvent } from "@/lib/webhooks/emit";
 
 /**
  * Starts every stage whose dependencies have finished and brings the video's
@@ -38,7 +39,8 @@ export async function advanceVideo(tx: pg.PoolClient, ctx: PipelineContext, vide
   }
   const failed = STAGES.find((s) => statuses[s] === "failed");
   const error = failed ? await stageError(tx, videoId, failed) : null;
-  await setVideoStatus(tx, videoId, videoStatusFrom(statuses), error);
+  const status = videoStatusFrom(statuses);
+  if (await setVideoStatus(tx, videoId, status, error)) await emitVideoStatusEvent(tx, ctx.boss, videoId, status);
 }
 
 async function stageError(tx: pg.PoolClient, videoId: string, stage: StageName) {
@@ -79,6 +81,7 @@ export async function finishEnhanceWhenDone(ctx: PipelineContext, videoId: strin
   return transaction(ctx.pool, async (tx) => {
     await lockVideo(tx, videoId);
     const finished = await finishEnhanceIfDone(tx, videoId);
+    if (finished === "failed") await emitFramesFailed(tx, ctx.boss, videoId);
     if (finished) await advanceVideo(tx, ctx, videoId);
     return finished;
   });
