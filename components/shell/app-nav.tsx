@@ -15,6 +15,7 @@ const links: { href: string; label: string; active: (p: string) => boolean; role
   { href: "/ops", label: "Operations", active: (p: string) => p.startsWith("/ops") },
   { href: "/tokens", label: "API tokens", active: (p: string) => p.startsWith("/tokens"), role: "operator" },
   { href: "/users", label: "Users", active: (p: string) => p.startsWith("/users"), role: "admin" },
+  { href: "/webhooks", label: "Webhooks", active: (p: string) => p.startsWith("/webhooks"), role: "admin" },
   { href: "/audit", label: "Audit", active: (p: string) => p.startsWith("/audit"), role: "admin" },
 ];
 

@@ -15,6 +15,7 @@ const ACTIONS = [
   { value: "video.encode_anyway", label: "Encode anyway" },
   { value: "user", label: "User changes" },
   { value: "token", label: "Token changes" },
+  { value: "webhook", label: "Webhook changes" },
   { value: "auth", label: "Sign-in failures" },
   { value: "request", label: "Refused requests" },
 ];

@@ -9,10 +9,9 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/dialog";
-import { EmptyState, ErrorState } from "@/components/ui/empty-state";
-import { SkeletonRows } from "@/components/ui/skeleton";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useCurrentUser } from "@/components/auth/current-user";
+import { QueryBody } from "./query-body";
 import { inputClass, SecretOnce } from "./secret-once";
 
 const EXPIRY = [
@@ -103,13 +102,8 @@ export function TokensView() {
 
       <Card aria-label="Tokens">
         <CardHeader title={me?.role === "admin" ? "All API tokens" : "Your API tokens"} />
-        {tokens.isPending ? (
-          <SkeletonRows rows={3} label="Loading tokens" className="p-4" />
-        ) : tokens.isError ? (
-          <ErrorState className="m-4" message={messageOf(tokens.error)} onRetry={() => void tokens.refetch()} />
-        ) : tokens.data.tokens.length === 0 ? (
-          <EmptyState className="m-4" title="No tokens yet" description="Create one above for a script or another service." />
-        ) : (
+        <QueryBody query={tokens} label="Loading tokens" empty={{ when: (d) => d.tokens.length === 0, title: "No tokens yet", description: "Create one above for a script or another service." }}>
+          {(data) => (
           <Table>
             <THead>
               <tr>
@@ -124,7 +118,7 @@ export function TokensView() {
               </tr>
             </THead>
             <TBody>
-              {tokens.data.tokens.map((t) => {
+              {data.tokens.map((t) => {
                 const state = tokenState(t);
                 return (
                   <TR key={t.id} data-testid="token-row" data-name={t.name}>
@@ -149,7 +143,8 @@ export function TokensView() {
               })}
             </TBody>
           </Table>
-        )}
+          )}
+        </QueryBody>
       </Card>
       <ConfirmDialog
         open={revoking !== null}

@@ -9,10 +9,9 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/dialog";
-import { ErrorState } from "@/components/ui/empty-state";
-import { SkeletonRows } from "@/components/ui/skeleton";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useCurrentUser } from "@/components/auth/current-user";
+import { QueryBody } from "./query-body";
 import { generatePassword, inputClass, SecretOnce } from "./secret-once";
 
 export function UsersView() {
@@ -53,11 +52,8 @@ export function UsersView() {
       {shown && <SecretOnce label={shown.label} secret={shown.secret} onDone={() => setShown(null)} />}
       <Card aria-label="Users">
         <CardHeader title="Users" description={ROLES.map((r) => `${ROLE_LABEL[r]}: ${ROLE_DESCRIPTION[r]}`).join(" · ")} />
-        {users.isPending ? (
-          <SkeletonRows rows={3} label="Loading users" className="p-4" />
-        ) : users.isError ? (
-          <ErrorState className="m-4" message={messageOf(users.error)} onRetry={() => void users.refetch()} />
-        ) : (
+        <QueryBody query={users} label="Loading users">
+          {(data) => (
           <Table>
             <THead>
               <tr>
@@ -70,7 +66,7 @@ export function UsersView() {
               </tr>
             </THead>
             <TBody>
-              {users.data.users.map((user) => (
+              {data.users.map((user) => (
                 <TR key={user.id} data-testid="user-row" data-email={user.email}>
                   <TD className="font-medium">
                     {user.email}
@@ -114,7 +110,8 @@ export function UsersView() {
               ))}
             </TBody>
           </Table>
-        )}
+          )}
+        </QueryBody>
       </Card>
       <ConfirmDialog
         open={confirm !== null}

@@ -40,6 +40,9 @@ const PHRASES: Record<string, (d: Record<string, unknown>) => string> = {
   "user.update": (d) => `changed user ${String(d.email ?? "")}: ${Object.keys(d).filter((k) => k !== "email" && k !== "sessionsEnded").join(", ")}`,
   "token.create": (d) => `created API token “${String(d.name ?? "")}” (${String(d.role ?? "")})`,
   "token.revoke": (d) => `revoked API token “${String(d.name ?? "")}”`,
+  "webhook.create": (d) => `added webhook endpoint ${String(d.url ?? "")}`,
+  "webhook.delete": (d) => `removed webhook endpoint ${String(d.url ?? "")}`,
+  "webhook.redeliver": (d) => `redelivered webhook event ${String(d.eventId ?? "")}`,
   "auth.sign_in_failed": (d) => `failed to sign in${typeof d.email === "string" ? ` as ${d.email}` : ""}`,
   "request.forbidden": (d) => `was refused ${String(d.method ?? "")} ${String(d.path ?? "")}`.trim(),
 };

@@ -6,9 +6,11 @@ import type { ApiTokenView } from "@/lib/auth/api-tokens";
 import type { Role } from "@/lib/auth/roles";
 import type { UserView } from "@/lib/auth/users";
 import type { AuditItem } from "@/lib/audit/describe";
+import type { WebhookEventType } from "@/lib/webhooks/event-types";
+import type { WebhookDeliveryView, WebhookEndpointView } from "@/lib/webhooks/endpoints";
 import { request } from "./api";
 
-export type { ApiTokenView, AuditItem, UserView };
+export type { ApiTokenView, AuditItem, UserView, WebhookDeliveryView, WebhookEndpointView };
 
 export interface AuditFilters {
   videoId?: string;
@@ -34,12 +36,23 @@ export const teamApi = {
   revokeToken: (id: string) => request<void>(`/api/tokens/${encodeURIComponent(id)}`, { method: "DELETE" }),
   listAudit: (filters: AuditFilters, cursor: string | null, limit = 50) =>
     request<{ items: AuditItem[]; nextCursor: string | null }>(`/api/audit${search({ ...filters, cursor, limit: String(limit) })}`),
+  listWebhooks: () => request<{ webhooks: WebhookEndpointView[] }>("/api/webhooks"),
+  createWebhook: (body: { url: string; events: WebhookEventType[]; description?: string | null }) =>
+    request<{ id: string; secret: string }>("/api/webhooks", { method: "POST", json: body }),
+  deleteWebhook: (id: string) => request<void>(`/api/webhooks/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  listDeliveries: (id: string, cursor: string | null) =>
+    request<{ endpoint: WebhookEndpointView; deliveries: WebhookDeliveryView[]; nextCursor: string | null }>(
+      `/api/webhooks/${encodeURIComponent(id)}/deliveries${search({ cursor })}`,
+    ),
+  redeliver: (id: string, deliveryId: string) =>
+    request<{ queued: true; eventId: string }>(`/api/webhooks/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`, { method: "POST" }),
 };
 
 const teamKeys = {
   users: ["users"] as const,
   tokens: ["tokens"] as const,
   audit: (filters: AuditFilters) => ["audit", filters] as const,
+  webhooks: ["webhooks"] as const,
 };
 
 export const useUsers = () => useQuery({ queryKey: teamKeys.users, queryFn: teamApi.listUsers });
@@ -70,3 +83,20 @@ export const useUpdateUser = () =>
   useTeamMutation(teamKeys.users, ({ id, ...body }: { id: string; role?: Role; disabled?: boolean; password?: string }) => teamApi.updateUser(id, body));
 export const useCreateToken = () => useTeamMutation(teamKeys.tokens, teamApi.createToken);
 export const useRevokeToken = () => useTeamMutation(teamKeys.tokens, teamApi.revokeToken);
+
+export const useWebhooks = () => useQuery({ queryKey: teamKeys.webhooks, queryFn: teamApi.listWebhooks });
+export const useCreateWebhook = () => useTeamMutation(teamKeys.webhooks, teamApi.createWebhook);
+export const useDeleteWebhook = () => useTeamMutation(teamKeys.webhooks, teamApi.deleteWebhook);
+export const useRedeliver = (id: string) => useTeamMutation(teamKeys.webhooks, (deliveryId: string) => teamApi.redeliver(id, deliveryId));
+
+/** An endpoint's deliveries; polls while any is still being attempted. */
+export function useDeliveries(id: string) {
+  return useInfiniteQuery({
+    queryKey: [...teamKeys.webhooks, id, "deliveries"],
+    queryFn: ({ pageParam }) => teamApi.listDeliveries(id, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.deliveries.some((d) => d.status === "pending" || d.status === "sending")) ? 2000 : 10_000),
+    refetchIntervalInBackground: false,
+  });
+}
