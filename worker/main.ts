@@ -4,7 +4,7 @@ import { databaseUrl, env, EnvError } from "@/lib/env";
 import { enhancerConfigFromEnv } from "@/lib/enhance/enhancer";
 import { startWorker } from "./run";
 import { guardFromEnv } from "./guard";
-import { startWebhookDelivery } from "./webhooks";
+import { startTeamJobs } from "./team-jobs";
 
 async function main() {
   const e = env();
@@ -28,13 +28,21 @@ async function main() {
     thumbnailCount: e.THUMBNAIL_COUNT,
     log: (m) => console.log(`[worker] ${m}`),
   });
-  const webhooks = await startWebhookDelivery({ databaseUrl: databaseUrl(), timeoutMs: e.WEBHOOK_TIMEOUT_MS, allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, log: (m) => console.log(`[worker] ${m}`) });
+  // Webhook deliveries and bulk actions (worker/team-jobs.ts).
+  const teamJobs = await startTeamJobs({
+    databaseUrl: databaseUrl(),
+    dataDir: e.DATA_DIR,
+    frameMaxAttempts: e.FRAME_MAX_ATTEMPTS,
+    timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    log: (m) => console.log(`[worker] ${m}`),
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`[worker] ${signal}: finishing in-flight frames`);
-    await Promise.all([worker.stop(), webhooks.stop()]);
+    await Promise.all([worker.stop(), teamJobs.stop()]);
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

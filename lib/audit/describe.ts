@@ -43,6 +43,7 @@ const PHRASES: Record<string, (d: Record<string, unknown>) => string> = {
   "webhook.create": (d) => `added webhook endpoint ${String(d.url ?? "")}`,
   "webhook.delete": (d) => `removed webhook endpoint ${String(d.url ?? "")}`,
   "webhook.redeliver": (d) => `redelivered webhook event ${String(d.eventId ?? "")}`,
+  "bulk.create": (d) => `started a bulk ${String(d.action ?? "action").replace("_", " ")} on ${typeof d.total === "number" ? plural(d.total, "video") : "videos"}`,
   "auth.sign_in_failed": (d) => `failed to sign in${typeof d.email === "string" ? ` as ${d.email}` : ""}`,
   "request.forbidden": (d) => `was refused ${String(d.method ?? "")} ${String(d.path ?? "")}`.trim(),
 };

@@ -3,6 +3,7 @@ import type { Db as IDatabase, Queue } from "pg-boss";
 import type pg from "pg";
 import { QUEUES, type FrameJob, type QueueName, type VideoJob } from "./jobs";
 import { ensureWebhookQueue } from "@/lib/webhooks/queue";
+import { ensureBulkQueue } from "@/lib/bulk/queue";
 
 // Queue settings. Enhance jobs are cheap triggers: the frame row is the truth,
 // so a lost or repeated enhance job is harmless (the claim skips done frames,
@@ -40,6 +41,7 @@ export async function createQueues(boss: PgBoss): Promise<void> {
     if (!existing.has(name)) await boss.createQueue(name, QUEUE_OPTIONS[name]);
   }
   await ensureWebhookQueue(boss);
+  await ensureBulkQueue(boss);
 }
 
 /** pg-boss statements run on our transaction, so a job is sent if and only if the transaction commits. */

@@ -2,11 +2,10 @@ import { z } from "zod";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { videoNotFound } from "@/lib/pipeline/errors";
 import { videoId } from "./params";
+import { videoFilter, videoWhere } from "@/lib/search/video-filter";
 import { orderedStages, outputs, overallProgress, throughput, videoInclude, type VideoRow } from "./video-view";
 
-const listParams = z.object({
-  status: z.enum(["queued", "processing", "completed", "failed", "canceled"]).optional(),
-  q: z.string().trim().max(200).optional(),
+const listParams = videoFilter.extend({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(200).optional(),
 });
@@ -46,14 +45,12 @@ function summary(v: VideoRow) {
   };
 }
 
-/** The videos page: newest first, filtered by status and title. */
+/** The videos page: newest first, filtered by status, text (title, file name, id prefix) and date. */
 export async function listVideos(db: PrismaClient, params: ListParams) {
   const after = decodeCursor(params.cursor);
   const rows = await db.video.findMany({
     where: {
-      ...(params.status ? { status: params.status } : {}),
-      ...(params.q ? { title: { contains: params.q, mode: "insensitive" as const } } : {}),
-      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+      AND: [videoWhere(params), ...(after ? [{ OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }] : [])],
     },
     include: videoInclude,
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
