@@ -35,6 +35,9 @@ test("a viewer sees every page but no action button, and the API refuses their w
   // The list: no upload. The nav: no admin pages, no tokens.
   await expect(page.getByRole("heading", { name: "Videos" })).toBeVisible();
   await expect(page.getByTestId("upload-dropzone")).toHaveCount(0);
+  await expect(page.getByTestId("video-row").first()).toBeVisible();
+  await expect(page.getByTestId("bulk-bar")).toHaveCount(0);
+  await expect(page.getByRole("checkbox", { name: /^Select / })).toHaveCount(0);
   const nav = page.getByRole("navigation", { name: "Main" });
   await expect(nav.getByRole("link", { name: "Operations" })).toBeVisible();
   for (const hidden of ["Users", "Audit", "API tokens"]) await expect(nav.getByRole("link", { name: hidden })).toHaveCount(0);
@@ -79,6 +82,8 @@ test("an operator's retry is in the video's history and on the admin's audit pag
   const group = page.getByTestId("error-group");
   await group.getByRole("button", { name: "Retry this group" }).click();
   await page.getByTestId("confirm-dialog").getByRole("button", { name: /Re-queue|Retry/ }).click();
+  // The retry is in once the page says so; only then is "terminal" the retried run's end.
+  await expect(page.getByText("2 frames re-queued")).toBeVisible();
   expect((await waitForVideo(request, id)).status).toBe("completed");
 
   await page.goto(`/videos/${id}`);

@@ -5,6 +5,8 @@ import { UploadDropzone } from "@/components/videos/upload-dropzone";
 import { RequireRole } from "@/components/auth/current-user";
 import { VideoFilters } from "@/components/videos/video-filters";
 import { VideoList } from "@/components/videos/video-list";
+import { BulkBar } from "@/components/videos/bulk-bar";
+import { BulkSelectionProvider } from "@/components/videos/bulk-selection";
 
 export const metadata: Metadata = { title: "Videos" };
 
@@ -21,10 +23,13 @@ export default function VideosPage() {
         <UploadDropzone />
       </RequireRole>
       <Suspense fallback={<SkeletonRows rows={4} label="Loading videos" />}>
-        <div className="space-y-4">
-          <VideoFilters />
-          <VideoList />
-        </div>
+        <BulkSelectionProvider>
+          <div className="space-y-4">
+            <VideoFilters />
+            <BulkBar />
+            <VideoList />
+          </div>
+        </BulkSelectionProvider>
       </Suspense>
     </div>
   );

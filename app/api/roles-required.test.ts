@@ -28,6 +28,7 @@ const NEEDS: Record<string, Partial<Record<string, Role>>> = {
   "webhooks/[id]/deliveries/[d]/redeliver/route.ts": { POST: "admin" },
   // Following a bulk action is for those who can start one.
   "bulk/[id]/route.ts": { GET: "operator" },
+  "videos/bulk/route.ts": { GET: "operator", POST: "operator" },
 };
 const ZERO = "00000000-0000-4000-8000-000000000000";
 

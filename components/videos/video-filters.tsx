@@ -69,8 +69,8 @@ export function VideoFilters() {
         <SearchIcon className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-zinc-400" />
         <input
           type="search"
-          aria-label="Search by title"
-          placeholder="Search by title"
+          aria-label="Search videos"
+          placeholder="Title, file name or id"
           value={text}
           onChange={(e) => setText(e.target.value)}
           className="h-9 w-full rounded-md border border-zinc-300 bg-white pr-3 pl-8 text-sm shadow-sm placeholder:text-zinc-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-zinc-700 dark:bg-zinc-900"

@@ -18,7 +18,8 @@ export function VideoList() {
   const params = useSearchParams();
   const status = parseStatus(params.get("status"));
   const q = params.get("q")?.trim() ?? "";
-  const query = useVideos(status, q);
+  const range = { from: params.get("from") ?? undefined, to: params.get("to") ?? undefined };
+  const query = useVideos(status, q, range);
 
   if (query.isPending) return <SkeletonRows rows={4} label="Loading videos" />;
   // A failed refetch keeps the last data on screen, with a banner above it.
@@ -26,10 +27,10 @@ export function VideoList() {
 
   const videos = query.data.pages.flatMap((p) => p.videos);
   if (videos.length === 0) {
-    return status || q ? (
+    return status || q || range.from || range.to ? (
       <EmptyState
         title="No videos match these filters"
-        description={q ? `Nothing titled like “${q}”${status ? ` with status ${status}` : ""}.` : `No ${status} videos.`}
+        description={q ? `Nothing with “${q}” in its title, file name or id${status ? ` and status ${status}` : ""}.` : status ? `No ${status} videos in this range.` : "No videos in this date range."}
         action={
           <Link href="/" className="text-sm font-medium text-indigo-600 hover:underline dark:text-indigo-400">
             Clear filters

@@ -6,6 +6,7 @@ import { StatusBadge } from "@/components/ui/badge";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { DownloadIcon, FilmIcon } from "@/components/ui/icons";
 import { StageMiniBars } from "./stage-mini-bars";
+import { SelectVideo } from "./bulk-selection";
 
 export function VideoRow({ video }: { video: VideoSummary }) {
   const live = isLive(video.status);
@@ -30,6 +31,7 @@ export function VideoRow({ video }: { video: VideoSummary }) {
 
       <div className="min-w-0">
         <div className="flex items-center gap-2">
+          <SelectVideo id={video.id} title={video.title} />
           <Link
             href={href}
             className="truncate text-sm font-medium text-zinc-900 hover:text-indigo-600 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-100 dark:hover:text-indigo-400"

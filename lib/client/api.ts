@@ -81,8 +81,8 @@ export const api = {
     request<void>("/api/auth/login", { method: "POST", json: { email, password } }),
   logout: () => request<void>("/api/auth/logout", { method: "POST" }),
 
-  listVideos: (p: { status?: VideoStatus | null; q?: string | null; cursor?: string | null; limit?: number }) =>
-    request<VideoPage>(`/api/videos${query({ status: p.status, q: p.q, cursor: p.cursor, limit: p.limit ?? 20 })}`),
+  listVideos: (p: { status?: VideoStatus | null; q?: string | null; from?: string | null; to?: string | null; cursor?: string | null; limit?: number }) =>
+    request<VideoPage>(`/api/videos${query({ status: p.status, q: p.q, from: p.from, to: p.to, cursor: p.cursor, limit: p.limit ?? 20 })}`),
   getVideo: (id: string) => request<VideoDetail>(video(id)),
   getTimeline: (id: string, minutes = 60) =>
     request<{ points: TimelinePoint[] }>(`${video(id)}/timeline${query({ minutes })}`),

@@ -15,7 +15,7 @@ export const isLive = (status: VideoStatus | undefined) =>
 
 export const keys = {
   all: ["videos"] as const,
-  list: (status: VideoStatus | null, q: string) => ["videos", "list", { status, q }] as const,
+  list: (status: VideoStatus | null, q: string, range: DateRange = {}) => ["videos", "list", { status, q, ...range }] as const,
   video: (id: string) => ["videos", id] as const,
   timeline: (id: string) => ["videos", id, "timeline"] as const,
   frameMap: (id: string) => ["videos", id, "frame-map"] as const,
@@ -25,10 +25,16 @@ export const keys = {
   ops: ["ops"] as const,
 };
 
-export function useVideos(status: VideoStatus | null, q: string) {
+/** Created-at bounds (yyyy-mm-dd, both days included). */
+export interface DateRange {
+  from?: string;
+  to?: string;
+}
+
+export function useVideos(status: VideoStatus | null, q: string, range: DateRange = {}) {
   return useInfiniteQuery({
-    queryKey: keys.list(status, q),
-    queryFn: ({ pageParam }) => api.listVideos({ status, q, cursor: pageParam }),
+    queryKey: keys.list(status, q, range),
+    queryFn: ({ pageParam }) => api.listVideos({ status, q, ...range, cursor: pageParam }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: (query) =>

@@ -100,3 +100,37 @@ export function useDeliveries(id: string) {
     refetchIntervalInBackground: false,
   });
 }
+
+export type BulkAction = "cancel" | "delete" | "retry_failed";
+export interface BulkFilter {
+  status?: string;
+  q?: string;
+  from?: string;
+  to?: string;
+}
+export interface BulkStatus {
+  id: string;
+  action: BulkAction;
+  status: "queued" | "running" | "completed" | "failed";
+  total: number;
+  done: number;
+  skipped: number;
+  errors: { videoId: string; code: string; message: string }[];
+}
+
+export const bulkApi = {
+  count: (filter: BulkFilter) => request<{ count: number }>(`/api/videos/bulk${search({ ...filter })}`),
+  start: (body: { action: BulkAction; ids?: string[]; filter?: BulkFilter; fingerprint?: string }) =>
+    request<{ id: string; total: number }>("/api/videos/bulk", { method: "POST", json: body }),
+  get: (id: string) => request<BulkStatus>(`/api/bulk/${encodeURIComponent(id)}`),
+};
+
+/** A bulk action's progress, polled until it is finished. */
+export function useBulkStatus(id: string | null) {
+  return useQuery({
+    queryKey: ["bulk", id],
+    queryFn: () => bulkApi.get(id!),
+    enabled: id !== null,
+    refetchInterval: (query) => (query.state.data && (query.state.data.status === "completed" || query.state.data.status === "failed") ? false : 1000),
+  });
+}
