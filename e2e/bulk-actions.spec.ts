@@ -77,3 +77,30 @@ test("selected rows: the confirmation states the count, and a bulk cancel of the
   await expect(page.getByTestId("bulk-summary")).toHaveText("1 done, 0 skipped");
   expect((await (await request.get(`/api/videos/${id}`, { headers: auth })).json()).status).toBe("canceled");
 });
+
+test("search finds a video by id prefix, a frame by video and index, an error by its text; the failures page retries a group everywhere", async ({ page, request }) => {
+  const title = uniqueTitle("searchable");
+  const id = await failedVideo(request, title, [3]);
+  await resetFakeEnhancer();
+  await signIn(page);
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search" }).click();
+  await page.getByLabel("Search").fill(id.slice(0, 8));
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("search-video").filter({ hasText: title })).toHaveCount(1);
+  await page.goto(`/search?q=${encodeURIComponent(`${id.slice(0, 8)}#3`)}`);
+  await expect(page.getByTestId("search-frame")).toContainText(`Frame 3 of ${title}`);
+  await expect(page.getByTestId("search-frame")).toContainText("failed");
+  // The fake service's 422 message for frame 3 (lib/enhance/fake-service.ts).
+  await page.goto(`/search?q=${encodeURIComponent("frame 3 rejected: unsupported content in block 24")}`);
+  await expect(page.getByTestId("search-error").filter({ hasText: title })).toContainText("frame 3");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Failures" }).click();
+  const group = page.getByTestId("failure-group").filter({ hasText: title });
+  await expect(group).toContainText("HTTP 422");
+  await group.getByRole("button", { name: "Retry this group everywhere" }).click();
+  await page.getByTestId("confirm-dialog").getByRole("button", { name: /^Retry / }).click();
+  await expect(page.getByTestId("bulk-progress")).toHaveAttribute("data-status", "completed");
+  await saveScreenshot(page, "failures");
+  expect((await waitForVideo(request, id)).status).toBe("completed");
+});

@@ -13,6 +13,8 @@ import { hasRole, type Role } from "@/lib/auth/roles";
 const links: { href: string; label: string; active: (p: string) => boolean; role?: Role }[] = [
   { href: "/", label: "Videos", active: (p: string) => p === "/" || p.startsWith("/videos") },
   { href: "/ops", label: "Operations", active: (p: string) => p.startsWith("/ops") },
+  { href: "/failures", label: "Failures", active: (p: string) => p.startsWith("/failures") },
+  { href: "/search", label: "Search", active: (p: string) => p.startsWith("/search") },
   { href: "/tokens", label: "API tokens", active: (p: string) => p.startsWith("/tokens"), role: "operator" },
   { href: "/users", label: "Users", active: (p: string) => p.startsWith("/users"), role: "admin" },
   { href: "/webhooks", label: "Webhooks", active: (p: string) => p.startsWith("/webhooks"), role: "admin" },

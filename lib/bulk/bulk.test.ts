@@ -74,6 +74,10 @@ describe("bulk actions", async () => {
     const view = await getBulkOperation(pool, op.id);
     expect(view).toMatchObject({ total: 2, done: 1, skipped: 1 });
     expect(view.errors).toEqual([{ videoId: b, code: "nothing_to_retry", message: expect.stringContaining("No failed frames matched") }]);
+
+    // "Everywhere": a filter with a group resolves to the videos that have failed frames in it.
+    const c = await failedVideo(`${tag}-g3`, [3], "http|422|bad");
+    expect(await resolveTargets(appPrisma(), { action: "retry_failed", filter: { q: tag }, fingerprint: "http|422|bad" })).toEqual([c]);
   });
 
   it("cancels what is running and skips what is finished; deletes; resumes where a dead worker stopped", async () => {

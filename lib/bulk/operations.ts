@@ -42,7 +42,9 @@ export interface BulkView {
 /** The videos a request names: its ids as given (deduplicated), or what its filter matches now. */
 export async function resolveTargets(prisma: PrismaClient, request: BulkRequest): Promise<string[]> {
   if (request.ids) return [...new Set(request.ids)];
-  const where = videoWhere(request.filter ?? {});
+  // "Retry this group everywhere": only the videos that have failed frames in the group.
+  const inGroup = request.fingerprint ? [{ frames: { some: { status: "failed" as const, errorFingerprint: request.fingerprint } } }] : [];
+  const where = { AND: [videoWhere(request.filter ?? {}), ...inGroup] };
   const rows = await prisma.video.findMany({ where, select: { id: true }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: MAX_BULK_VIDEOS + 1 });
   if (rows.length > MAX_BULK_VIDEOS) {
     throw new DomainError("invalid", "too_many_videos", `The filter matches more than ${MAX_BULK_VIDEOS.toLocaleString("en-US")} videos; narrow it down.`);

@@ -134,3 +134,22 @@ export function useBulkStatus(id: string | null) {
     refetchInterval: (query) => (query.state.data && (query.state.data.status === "completed" || query.state.data.status === "failed") ? false : 1000),
   });
 }
+
+export interface FailureGroupView {
+  fingerprint: string;
+  errorClass: string;
+  httpStatus: number | null;
+  message: string;
+  frames: number;
+  videos: number;
+  sample: { videoId: string; title: string; frames: number }[];
+}
+export interface SearchView {
+  videos: { id: string; title: string; originalName: string; status: string; createdAt: string }[];
+  frame: { videoId: string; title: string; index: number; status: string } | null;
+  errors: { videoId: string; title: string; frameIndex: number; message: string }[];
+}
+
+export const useFailureGroups = () => useQuery({ queryKey: ["failures"], queryFn: () => request<{ groups: FailureGroupView[] }>("/api/failures"), refetchInterval: 5000, refetchIntervalInBackground: false });
+export const useSearch = (q: string) =>
+  useQuery({ queryKey: ["search", q], queryFn: () => request<SearchView>(`/api/search${search({ q })}`), enabled: q.trim().length > 0 });
