@@ -38,6 +38,12 @@ const schema = z
     WHISPER_MODEL: optionalString,
     THUMBNAIL_COUNT: int(1).max(100).default(8),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    // Security (issue 8): the media budget and the sign-in throttle.
+    MAX_VIDEO_PIXELS: int(1).default(250_000_000_000),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1).default(5),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int(1).default(20),
+    LOGIN_LOCKOUT_MAX_SECONDS: int(1).default(900),
+    PASSWORD_CHECK_CONCURRENCY: int(1).max(16).default(2),
   })
   .superRefine((env, ctx) => {
     if (env.ENHANCER === "http" && !env.ENHANCER_URL) {

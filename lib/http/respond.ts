@@ -1,4 +1,5 @@
 import { ZodError } from "zod";
+import { CROSS_SITE_MESSAGE, crossSiteRefusal } from "@/lib/auth/csrf";
 import { authenticate, type Principal } from "@/lib/auth/request";
 import { DomainError, type DomainErrorKind } from "@/lib/pipeline/errors";
 
@@ -21,10 +22,17 @@ export function toErrorResponse(error: unknown): Response {
 
 type RouteContext<P> = { params: Promise<P> };
 
+/** 403 for a cookie-carried state change sent from another site (lib/auth/csrf.ts), else null. */
+export function refuseCrossSite(request: Request): Response | null {
+  const reason = crossSiteRefusal(request);
+  return reason ? errorResponse(403, "cross_site_request", `${CROSS_SITE_MESSAGE} (${reason}.)`) : null;
+}
+
 /**
  * Every API route but /api/health goes through this: authentication first
- * (401 without a session or the API token), then the handler, with domain
- * errors mapped to HTTP.
+ * (401 without a session or the API token), then the cross-site check (403
+ * for a state change carried by the cookie from another site), then the
+ * handler, with domain errors mapped to HTTP.
  */
 export function withApi<P = Record<string, string>>(
   handler: (request: Request, ctx: { params: P; principal: Principal }) => Promise<Response>,
@@ -33,6 +41,8 @@ export function withApi<P = Record<string, string>>(
     try {
       const principal = await authenticate(request);
       if (!principal) return errorResponse(401, "unauthorized", "Sign in, or send Authorization: Bearer <API_TOKEN>.");
+      const crossSite = refuseCrossSite(request);
+      if (crossSite) return crossSite;
       return await handler(request, { params: await route.params, principal });
     } catch (error) {
       return toErrorResponse(error);

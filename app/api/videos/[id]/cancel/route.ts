@@ -1,5 +1,6 @@
 import { withApi } from "@/lib/http/respond";
 import { cancelVideo } from "@/lib/pipeline/commands";
+import { videoId } from "@/lib/pipeline/queries/params";
 import { pipelineContext } from "@/lib/server/pipeline-context";
 
-export const POST = withApi<{ id: string }>(async (_request, { params }) => Response.json(await cancelVideo(await pipelineContext(), params.id)));
+export const POST = withApi<{ id: string }>(async (_request, { params }) => Response.json(await cancelVideo(await pipelineContext(), videoId(params.id))));

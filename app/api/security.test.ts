@@ -1,0 +1,188 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestDatabase } from "@/test/support/db";
+
+// The browser attacker, driven through the real route handlers against a real
+// PostgreSQL: cross-site state changes (CSRF) and password guessing (the
+// sign-in throttle and the cap on concurrent password checks).
+
+const { url, pool } = await createTestDatabase();
+const dataDir = await mkdtemp(path.join(os.tmpdir(), "framewise-security-"));
+const TOKEN = "security-test-token-0123456789";
+Object.assign(process.env, { DATABASE_URL: url, API_TOKEN: TOKEN, DATA_DIR: dataDir, ENHANCER: "local" });
+delete process.env.LOGIN_MAX_FAILURES_PER_ACCOUNT;
+delete process.env.LOGIN_MAX_FAILURES_PER_ADDRESS;
+
+const { hashPassword, passwordChecks } = await import("@/lib/auth/password");
+const { createSession, SESSION_COOKIE } = await import("@/lib/auth/sessions");
+const dbClient = await import("@/lib/db/client");
+afterAll(async () => {
+  await dbClient.pool().end();
+  (globalThis as { fwPool?: unknown }).fwPool = undefined;
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+type Handler = (request: Request, ctx: { params: Promise<Record<string, unknown>> }) => Promise<Response>;
+const route = async (file: string) => (await import(/* @vite-ignore */ path.join(process.cwd(), "app", "api", file, "route.ts"))) as Record<string, Handler>;
+
+const EMAIL = "admin@example.com";
+const PASSWORD = "correct horse battery";
+const { rows } = await pool.query<{ id: string }>(`INSERT INTO users (id, email, password_hash) VALUES (gen_random_uuid(), $1, $2) RETURNING id`, [
+  EMAIL,
+  await hashPassword(PASSWORD),
+]);
+const userId = rows[0]!.id;
+const cookie = async () => `${SESSION_COOKIE}=${(await createSession(pool, userId)).token}`;
+
+async function errorOf(response: Response) {
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  expect(body.error.message).toEqual(expect.any(String));
+  return body.error;
+}
+
+describe("cross-site requests (CSRF)", () => {
+  const videoId = randomUUID();
+  const send = async (file: string, method: string, headers: Record<string, string>, params: Record<string, unknown> = { id: videoId }, body?: string) =>
+    (await route(file))[method]!(new Request(`http://localhost:3000/api/${file.replace("[id]", videoId)}`, { method, headers: { host: "localhost:3000", ...headers }, body }), {
+      params: Promise.resolve(params),
+    });
+
+  it("refuses a cookie-carried POST or DELETE from another Origin with 403 and the error shape", async () => {
+    const session = await cookie();
+    for (const [file, method, body] of [
+      ["videos/[id]/retry", "POST", '{"status":"failed"}'],
+      ["videos/[id]/cancel", "POST", undefined],
+      ["videos/[id]/encode-anyway", "POST", undefined],
+      ["videos/[id]", "DELETE", undefined],
+      ["videos", "POST", "x"],
+    ] as const) {
+      const res = await send(file, method, { cookie: session, origin: "https://evil.example", "content-type": "text/plain" }, { id: videoId }, body);
+      expect(res.status, `${method} ${file}`).toBe(403);
+      expect((await errorOf(res)).code).toBe("cross_site_request");
+    }
+  });
+
+  it("refuses Origin: null, a look-alike host, and (without Origin) Sec-Fetch-Site cross-site or same-site", async () => {
+    const session = await cookie();
+    for (const headers of [
+      { origin: "null" },
+      { origin: "http://localhost:3000.evil.example" },
+      { origin: "http://localhost:4000" },
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+    ]) {
+      const res = await send("videos/[id]/cancel", "POST", { cookie: session, ...headers });
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+    }
+  });
+
+  it("lets the same site through (the command then answers: 404 for an unknown video)", async () => {
+    const session = await cookie();
+    for (const headers of [{ origin: "http://localhost:3000" }, { "sec-fetch-site": "same-origin" }, {}, { origin: "https://framewise.example", "x-forwarded-host": "framewise.example" }]) {
+      const res = await send("videos/[id]/cancel", "POST", { cookie: session, ...headers });
+      expect(res.status, JSON.stringify(headers)).toBe(404);
+    }
+  });
+
+  it("does not affect bearer-token calls, nor reads", async () => {
+    const bearer = await send("videos/[id]/cancel", "POST", { authorization: `Bearer ${TOKEN}`, origin: "https://evil.example" });
+    expect(bearer.status).toBe(404);
+    const read = await send("videos", "GET", { cookie: await cookie(), origin: "https://evil.example" }, {});
+    expect(read.status).toBe(200);
+  });
+
+  it("covers tus uploads, sign-in and sign-out", async () => {
+    const session = await cookie();
+    const tus = await send("uploads/[[...path]]", "POST", { cookie: session, origin: "https://evil.example", "tus-resumable": "1.0.0", "upload-length": "10" }, {});
+    expect(tus.status).toBe(403);
+    expect((await errorOf(tus)).code).toBe("cross_site_request");
+    const login = await send("auth/login", "POST", { origin: "https://evil.example", "content-type": "text/plain" }, {}, JSON.stringify({ email: EMAIL, password: PASSWORD }));
+    expect(login.status).toBe(403);
+    expect(login.headers.get("set-cookie")).toBeNull();
+    const logout = await send("auth/logout", "POST", { cookie: session, origin: "https://evil.example" }, {});
+    expect(logout.status).toBe(403);
+    // The session survived the forged sign-out.
+    expect((await send("videos", "GET", { cookie: session }, {})).status).toBe(200);
+  });
+});
+
+describe("sign-in throttling", () => {
+  beforeEach(async () => {
+    await pool.query(`DELETE FROM login_throttle`);
+  });
+
+  const login = async (email: string, password: string, address = "203.0.113.7") =>
+    (await route("auth/login")).POST!(
+      new Request("http://localhost/api/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": `10.0.0.1, ${address}` },
+        body: JSON.stringify({ email, password }),
+      }),
+      { params: Promise.resolve({}) },
+    );
+
+  it("20 wrong passwords for one account: 5 are checked, the rest get 429 with Retry-After, and the lock grows", async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const res = await login(EMAIL, `wrong-${i}`);
+      statuses.push(res.status);
+      if (res.status === 429) {
+        retryAfter ??= res.headers.get("retry-after");
+        expect((await errorOf(res)).code).toBe("too_many_attempts");
+      }
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5).every((s) => s === 429)).toBe(true);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    // Even the right password waits while the account is locked.
+    expect((await login(EMAIL, PASSWORD)).status).toBe(429);
+    // Once the lock lapses, the next failure locks for twice as long (1 s, then 2 s).
+    await pool.query(`UPDATE login_throttle SET locked_until = now() - interval '1 ms'`);
+    expect((await login(EMAIL, "wrong-again")).status).toBe(401);
+    const res = await login(EMAIL, "wrong-again");
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBe(2);
+  });
+
+  it("holds in PostgreSQL, and a correct password resets the account", async () => {
+    for (let i = 0; i < 4; i++) expect((await login(EMAIL, "nope")).status).toBe(401);
+    const { rows: state } = await pool.query(`SELECT key, failures FROM login_throttle ORDER BY key`);
+    expect(state).toEqual([
+      { key: "account:admin@example.com", failures: 4 },
+      { key: "address:203.0.113.7", failures: 4 },
+    ]);
+    const ok = await login(EMAIL.toUpperCase(), PASSWORD);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("set-cookie")).toContain(`${SESSION_COOKIE}=`);
+    const { rows: after } = await pool.query(`SELECT key, failures FROM login_throttle ORDER BY key`);
+    expect(after).toEqual([{ key: "address:203.0.113.7", failures: 4 }]);
+  });
+
+  it("40 parallel guesses at one account: only the free 5 reach a password check", async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => login(EMAIL, `parallel-${i}`)));
+    const count = (s: number) => results.filter((r) => r.status === s).length;
+    expect(count(401)).toBe(5);
+    expect(count(429)).toBe(35);
+  });
+
+  it("one address guessing at many accounts is throttled too (20 free), other addresses are not", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await login(`user${i}@example.com`, "guess", "198.51.100.9")).status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+    expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
+    expect((await login("other@example.com", "guess", "198.51.100.10")).status).toBe(401);
+  });
+
+  it("runs at most PASSWORD_CHECK_CONCURRENCY (2) password checks at once", async () => {
+    const checks = passwordChecks();
+    checks.peak = 0;
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => login(`spread${i}@example.com`, "guess", `192.0.2.${i}`)));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(401));
+    expect(checks.limit).toBe(2);
+    expect(checks.peak).toBe(2);
+  });
+});
