@@ -58,7 +58,8 @@ export async function receiveMultipartFile(request: Request, opts: { dir: string
   const reading = new AbortController();
   const refuse = (error: DomainError) => {
     refusal ??= error;
-    reading.abort(error);
+    // Not from inside busboy's own event (aborting tears its streams down under it).
+    setImmediate(() => reading.abort(error));
   };
 
   const writes: Promise<void>[] = [];
