@@ -58,8 +58,8 @@ export async function receiveMultipartFile(request: Request, opts: { dir: string
   const reading = new AbortController();
   const refuse = (error: DomainError) => {
     refusal ??= error;
-    // Not from inside busboy's own event (aborting tears its streams down under it).
-    setImmediate(() => reading.abort(error));
+    // Just after busboy's own event returns (aborting tears its streams down under it).
+    queueMicrotask(() => reading.abort(error));
   };
 
   const writes: Promise<void>[] = [];
@@ -72,15 +72,17 @@ export async function receiveMultipartFile(request: Request, opts: { dir: string
       }
     });
     parser.on("file", (name, stream, info) => {
+      // A part we do not keep is drained; the abort may destroy it, which is not an error here.
+      const drain = () => stream.on("error", () => {}).resume();
       if (name !== "file" || file) {
-        stream.resume();
+        drain();
         return;
       }
       let originalName: string;
       try {
         originalName = path.basename(checkUploadText(info.filename || "upload", "file name"));
       } catch (error) {
-        stream.resume();
+        drain();
         refuse(error as DomainError);
         return;
       }
