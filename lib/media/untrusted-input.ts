@@ -85,6 +85,5 @@ export function extractionFrameCap(frameCountEstimate: number): number {
 function formatPixels(n: number): string {
   if (n >= 1e12) return `${(n / 1e12).toFixed(2)} T`;
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
-  return String(n);
+  return n.toLocaleString("en");
 }
