@@ -1,4 +1,4 @@
-import { expect, test, type Page, type Response } from "@playwright/test";
+import { expect, test, type APIResponse, type Page, type Response } from "@playwright/test";
 import { E2E } from "./support/settings";
 import { signIn } from "./support/sign-in";
 
@@ -7,7 +7,7 @@ import { signIn } from "./support/sign-in";
 // the sign-in redirect that stays on this site, the image optimizer gone,
 // and a mangled session cookie that is simply "signed out".
 
-function expectSecurityHeaders(response: Response | null) {
+function expectSecurityHeaders(response: Response | APIResponse | null) {
   expect(response).not.toBeNull();
   const headers = response!.headers();
   expect(headers["x-frame-options"]).toBe("DENY");

@@ -44,6 +44,21 @@ const schema = z
     LOGIN_MAX_FAILURES_PER_ADDRESS: int(1).default(20),
     LOGIN_LOCKOUT_MAX_SECONDS: int(1).default(900),
     PASSWORD_CHECK_CONCURRENCY: int(1).max(16).default(2),
+    // Origins the dashboard is served from when a reverse proxy rewrites Host and sets no X-Forwarded-Host.
+    TRUSTED_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const hosts: string[] = [];
+        for (const item of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+          try {
+            hosts.push(new URL(item).host.toLowerCase());
+          } catch {
+            ctx.addIssue({ code: "custom", message: `TRUSTED_ORIGINS: ${item} is not an origin such as https://framewise.example.com` });
+          }
+        }
+        return hosts;
+      }),
   })
   .superRefine((env, ctx) => {
     if (env.ENHANCER === "http" && !env.ENHANCER_URL) {

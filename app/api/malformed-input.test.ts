@@ -101,11 +101,16 @@ const BAD_QUERIES = [
   "kind=../../etc/passwd",
   "buckets=-5",
   "fingerprint=%00",
+  "fingerprint=a%00b&status=failed",
+  "q=%00",
+  "q=a%00b%1b",
+  "status=%00",
+  "cursor=%00",
   `q=${"x".repeat(10_000)}`,
   "status=failed&status=succeeded&limit=1&limit=2",
 ];
 const LIST_ROUTES = ["videos/route.ts", "videos/[id]/frames/route.ts"];
-const BAD_JSON_BODIES = ["not json", "", "null", "[]", "42", '"text"', "{", '{"frames":[2147483648]}', '{"frames":[-1]}', '{"frames":["1"]}', '{"frames":[]}', '{"frames":[1.5]}', '{"status":"bogus"}', '{"stages":"encode"}', '{"fingerprint":""}', '{"email":"a\\u0000b@example.com","password":""}', "[".repeat(10_000), '{"__proto__":{"admin":true}}'];
+const BAD_JSON_BODIES = ["not json", "", "null", "[]", "42", '"text"', "{", '{"frames":[2147483648]}', '{"frames":[-1]}', '{"frames":["1"]}', '{"frames":[]}', '{"frames":[1.5]}', '{"status":"bogus"}', '{"stages":"encode"}', '{"fingerprint":""}', '{"email":"a\\u0000b@example.com","password":""}', '{"email":"a\\u0000b@example.com","password":"x"}', '{"email":"x@example.com","password":"a\\u0000b"}', '{"fingerprint":"a\\u0000b"}', "[".repeat(10_000), '{"__proto__":{"admin":true}}'];
 const JSON_ROUTES = ["videos/[id]/retry/route.ts", "auth/login/route.ts"];
 
 function multipart(parts: string): { headers: Record<string, string>; body: string } {

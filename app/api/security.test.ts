@@ -12,7 +12,7 @@ import { createTestDatabase } from "@/test/support/db";
 const { url, pool } = await createTestDatabase();
 const dataDir = await mkdtemp(path.join(os.tmpdir(), "framewise-security-"));
 const TOKEN = "security-test-token-0123456789";
-Object.assign(process.env, { DATABASE_URL: url, API_TOKEN: TOKEN, DATA_DIR: dataDir, ENHANCER: "local" });
+Object.assign(process.env, { DATABASE_URL: url, API_TOKEN: TOKEN, DATA_DIR: dataDir, ENHANCER: "local", TRUSTED_ORIGINS: "https://framewise.example, http://10.1.2.3:8080" });
 delete process.env.LOGIN_MAX_FAILURES_PER_ACCOUNT;
 delete process.env.LOGIN_MAX_FAILURES_PER_ADDRESS;
 
@@ -67,7 +67,7 @@ describe("cross-site requests (CSRF)", () => {
 
   it("refuses Origin: null, a look-alike host, and (without Origin) Sec-Fetch-Site cross-site or same-site", async () => {
     const session = await cookie();
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { origin: "null" },
       { origin: "http://localhost:3000.evil.example" },
       { origin: "http://localhost:4000" },
@@ -81,7 +81,16 @@ describe("cross-site requests (CSRF)", () => {
 
   it("lets the same site through (the command then answers: 404 for an unknown video)", async () => {
     const session = await cookie();
-    for (const headers of [{ origin: "http://localhost:3000" }, { "sec-fetch-site": "same-origin" }, {}, { origin: "https://framewise.example", "x-forwarded-host": "framewise.example" }]) {
+    for (const headers of <Record<string, string>[]>[
+      { origin: "http://localhost:3000" },
+      { "sec-fetch-site": "same-origin" },
+      { "sec-fetch-site": "none" },
+      {},
+      { origin: "https://proxied.example", "x-forwarded-host": "proxied.example" },
+      // A reverse proxy that rewrote Host and set no X-Forwarded-Host: TRUSTED_ORIGINS names the public origin.
+      { origin: "https://framewise.example" },
+      { origin: "http://10.1.2.3:8080" },
+    ]) {
       const res = await send("videos/[id]/cancel", "POST", { cookie: session, ...headers });
       expect(res.status, JSON.stringify(headers)).toBe(404);
     }

@@ -24,8 +24,11 @@ function requestHost(request: Request): string {
   return (forwarded || request.headers.get("host") || new URL(request.url).host).toLowerCase();
 }
 
-/** Why this request must be refused as cross-site, or null when it may go on. */
-export function crossSiteRefusal(request: Request): string | null {
+/**
+ * Why this request must be refused as cross-site, or null when it may go on.
+ * `trustedHosts` are further hosts the dashboard is served from (TRUSTED_ORIGINS).
+ */
+export function crossSiteRefusal(request: Request, trustedHosts: readonly string[] = []): string | null {
   if (SAFE_METHODS.has(request.method.toUpperCase()) || usesBearerToken(request)) return null;
   const origin = request.headers.get("origin");
   if (origin !== null) {
@@ -35,7 +38,7 @@ export function crossSiteRefusal(request: Request): string | null {
     } catch {
       host = null;
     }
-    return host === requestHost(request) ? null : `Origin ${origin.slice(0, 100)} is not this site`;
+    return host !== null && (host === requestHost(request) || trustedHosts.includes(host)) ? null : `Origin ${origin.slice(0, 100)} is not this site`;
   }
   const site = request.headers.get("sec-fetch-site");
   if (site !== null && site !== "same-origin" && site !== "none") return `Sec-Fetch-Site is ${site.slice(0, 20)}`;

@@ -1,6 +1,7 @@
 import { ZodError } from "zod";
 import { CROSS_SITE_MESSAGE, crossSiteRefusal } from "@/lib/auth/csrf";
 import { authenticate, type Principal } from "@/lib/auth/request";
+import { env } from "@/lib/env";
 import { DomainError, type DomainErrorKind } from "@/lib/pipeline/errors";
 
 const STATUS: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, too_large: 413, unsupported: 415 };
@@ -24,7 +25,7 @@ type RouteContext<P> = { params: Promise<P> };
 
 /** 403 for a cookie-carried state change sent from another site (lib/auth/csrf.ts), else null. */
 export function refuseCrossSite(request: Request): Response | null {
-  const reason = crossSiteRefusal(request);
+  const reason = crossSiteRefusal(request, env().TRUSTED_ORIGINS);
   return reason ? errorResponse(403, "cross_site_request", `${CROSS_SITE_MESSAGE} (${reason}.)`) : null;
 }
 

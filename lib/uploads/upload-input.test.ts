@@ -138,7 +138,7 @@ describe("tus uploads", () => {
       "POST",
       [],
       { "upload-length": String(clip.length), "upload-metadata": meta({ filename: "whole.mp4", title: "Whole in one" }), "content-type": "application/offset+octet-stream", "content-length": String(clip.length) },
-      clip,
+      new Uint8Array(clip),
     );
     expect(res.status).toBe(201);
     const videoId = res.headers.get("video-id");
@@ -183,7 +183,7 @@ describe("tus uploads", () => {
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe("invalid_title");
 
-    res = await tus("POST", [], { "upload-length": String(clip.length), "upload-metadata": meta({ filename: "Ünïcødé 動画.mp4" }), "content-type": "application/offset+octet-stream" }, clip);
+    res = await tus("POST", [], { "upload-length": String(clip.length), "upload-metadata": meta({ filename: "Ünïcødé 動画.mp4" }), "content-type": "application/offset+octet-stream" }, new Uint8Array(clip));
     expect(res.status).toBe(201);
     const { rows } = await pool.query(`SELECT original_name FROM videos WHERE id = $1`, [res.headers.get("video-id")]);
     expect(rows[0].original_name).toBe("Ünïcødé 動画.mp4");

@@ -6,7 +6,8 @@ import { orderedStages, outputs, overallProgress, throughput, videoInclude, type
 
 const listParams = z.object({
   status: z.enum(["queued", "processing", "completed", "failed", "canceled"]).optional(),
-  q: z.string().trim().max(200).optional(),
+  // PostgreSQL text cannot hold a NUL: refused here rather than failing in the query.
+  q: z.string().trim().max(200).refine((v) => !v.includes("\u0000"), "must not contain a NUL character").optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(200).optional(),
 });

@@ -7,7 +7,11 @@ import { PasswordChecksBusy } from "@/lib/auth/password-check-limit";
 import { signIn } from "@/lib/auth/sign-in";
 import { sessionCookie } from "@/lib/auth/cookie";
 
-const body = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1000) });
+// An email with a control character (a NUL cannot even be stored) is no account.
+const body = z.object({
+  email: z.string().trim().min(1).max(320).regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters"),
+  password: z.string().min(1).max(1000),
+});
 
 // Public by necessity: this is how a session starts. Cross-site sign-ins are
 // refused too (login CSRF: signing the victim into the attacker's account).
