@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,11 +18,14 @@ let videosRoute: Record<string, Handler>;
 let uploadsRoute: Record<string, Handler>;
 let pool: import("pg").Pool;
 let clip: Buffer;
+let dataDir: string;
 
 beforeAll(async () => {
   const pipeline = await createTestPipeline();
   pool = pipeline.pool;
-  Object.assign(process.env, { DATABASE_URL: pipeline.url, DATA_DIR: pipeline.dataDir, API_TOKEN: TOKEN, MAX_UPLOAD_BYTES: String(MAX_BYTES) });
+  // The budget lets the 1 s 320x240 clip through (2.3 M pixels) and not the 2 s 640x480 one (18.4 M).
+  Object.assign(process.env, { DATABASE_URL: pipeline.url, DATA_DIR: pipeline.dataDir, API_TOKEN: TOKEN, MAX_UPLOAD_BYTES: String(MAX_BYTES), MAX_VIDEO_PIXELS: "10000000" });
+  dataDir = pipeline.dataDir;
   videosRoute = (await import("@/app/api/videos/route")) as unknown as Record<string, Handler>;
   uploadsRoute = (await import("@/app/api/uploads/[[...path]]/route")) as unknown as Record<string, Handler>;
   clip = await readFile(await makeClip({ path: path.join(pipeline.dataDir, "clips", "clip.mp4"), seconds: 1 }));
@@ -99,6 +102,19 @@ describe("multipart uploads", () => {
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe("invalid_title");
     expect(await videoCount()).toBe(before);
+  });
+
+  it("refuses at upload, with a sentence, a video over MAX_VIDEO_PIXELS, leaving nothing behind", async () => {
+    const big = await readFile(await makeClip({ path: path.join(dataDir, "clips", "big.mp4"), seconds: 2, width: 640, height: 480, audio: false }));
+    const before = await videoCount();
+    const body = Buffer.concat([Buffer.from(`--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\n\r\n`), big, Buffer.from("\r\n--XyZ--\r\n")]);
+    const res = await postVideo(body, { "content-type": "multipart/form-data; boundary=XyZ" });
+    expect(res.status).toBe(415);
+    const error = await errorOf(res);
+    expect(error.code).toBe("over_pixel_budget");
+    expect(error.message).toBe("big.mp4 is too large to process: 60 frames of 640x480 is 18,432,000 pixels, over the budget of 10,000,000 (MAX_VIDEO_PIXELS)");
+    expect(await videoCount()).toBe(before);
+    expect((await readdir(path.join(dataDir, "uploads"))).filter((f) => f.endsWith(".part"))).toEqual([]);
   });
 
   it("answers 400 to multipart/form-data without a boundary", async () => {
