@@ -41,6 +41,27 @@ const schema = z
     // Webhooks (issue 12): SSRF switch and one attempt's time budget.
     WEBHOOK_ALLOW_PRIVATE: z.enum(["1", "true", "0", "false"], "WEBHOOK_ALLOW_PRIVATE must be 1/true or 0/false").default("0").transform((v) => v === "1" || v === "true"),
     WEBHOOK_TIMEOUT_MS: int(100).max(120_000).default(10_000),
+    // Security (issue 8): the media budget and the sign-in throttle.
+    MAX_VIDEO_PIXELS: int(1).default(250_000_000_000),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1).default(5),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int(1).default(20),
+    LOGIN_LOCKOUT_MAX_SECONDS: int(1).default(900),
+    PASSWORD_CHECK_CONCURRENCY: int(1).max(16).default(2),
+    // Origins the dashboard is served from when a reverse proxy rewrites Host and sets no X-Forwarded-Host.
+    TRUSTED_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const hosts: string[] = [];
+        for (const item of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+          try {
+            hosts.push(new URL(item).host.toLowerCase());
+          } catch {
+            ctx.addIssue({ code: "custom", message: `TRUSTED_ORIGINS: ${item} is not an origin such as https://framewise.example.com` });
+          }
+        }
+        return hosts;
+      }),
   })
   .superRefine((env, ctx) => {
     if (env.ENHANCER === "http" && !env.ENHANCER_URL) {

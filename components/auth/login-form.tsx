@@ -1,20 +1,17 @@
 "use client";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { safeNextPath } from "@/lib/auth/safe-next";
 import { api, messageOf } from "@/lib/client/api";
 import { Button } from "@/components/ui/button";
 
-/** Only same-site paths: "/videos/1" yes, "//evil.example" or "https://..." no. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-}
 
 const inputClass =
   "block w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-zinc-400 focus:border-indigo-500 focus:outline-2 focus:outline-indigo-500/40 dark:border-zinc-700 dark:bg-zinc-950";
 
 export function LoginForm() {
   const router = useRouter();
-  const next = safeNext(useSearchParams().get("next"));
+  const next = useSearchParams().get("next");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
@@ -25,7 +22,7 @@ export function LoginForm() {
     setError(null);
     try {
       await api.login(String(form.get("email") ?? ""), String(form.get("password") ?? ""));
-      router.replace(next);
+      router.replace(safeNextPath(next, window.location.origin));
       router.refresh();
     } catch (e) {
       setError(messageOf(e));

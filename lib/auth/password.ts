@@ -1,5 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { env } from "@/lib/env";
+import { ConcurrencyLimit } from "./password-check-limit";
 
 // scrypt from node:crypto (no native addon to build): N=2^15, r=8, p=1, a
 // 16-byte salt and a 32-byte key, stored as scrypt$N$r$p$salt$key (base64url).
@@ -15,7 +17,19 @@ export async function hashPassword(password: string): Promise<string> {
   return ["scrypt", N, R, P, salt.toString("base64url"), key.toString("base64url")].join("$");
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+// One per process (see password-check-limit.ts); 32 may wait behind the running ones.
+const globalForChecks = globalThis as unknown as { fwPasswordChecks?: ConcurrencyLimit };
+export function passwordChecks(): ConcurrencyLimit {
+  globalForChecks.fwPasswordChecks ??= new ConcurrencyLimit(env().PASSWORD_CHECK_CONCURRENCY, 32);
+  return globalForChecks.fwPasswordChecks;
+}
+
+/** Checks a password against its stored hash, taking a slot of passwordChecks(); may throw PasswordChecksBusy. */
+export function verifyPassword(password: string, stored: string): Promise<boolean> {
+  return passwordChecks().run(() => checkPassword(password, stored));
+}
+
+async function checkPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, key] = stored.split("$");
   if (scheme !== "scrypt" || !n || !r || !p || !salt || !key) return false;
   const expected = Buffer.from(key, "base64url");

@@ -10,6 +10,10 @@ const code = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => (e inst
 
 describe("users, sign-in and sessions", async () => {
   const { pool } = await createTestDatabase();
+  const signInAs = async (email: string, password: string, previousToken?: string) => {
+    const result = await signIn(pool, { email, password, address: "192.0.2.1", ...(previousToken ? { previousToken } : {}) });
+    return result.kind === "signed_in" ? result : null;
+  };
 
   it("the configured first admin is an admin; a new user gets the role asked for", async () => {
     await ensureAdmin(pool, { email: "Boss@Example.com", password: "first-admin-pw" });
@@ -21,13 +25,13 @@ describe("users, sign-in and sessions", async () => {
   });
 
   it("signs in with the right password, rotates the session, and never stores the cookie value", async () => {
-    const first = await signIn(pool, "ana@example.com", "ana-password");
+    const first = await signInAs("ana@example.com", "ana-password");
     expect(first).not.toBeNull();
-    expect(await signIn(pool, "ana@example.com", "wrong-password")).toBeNull();
+    expect(await signInAs("ana@example.com", "wrong-password")).toBeNull();
     const { rows } = await pool.query<{ id: string }>(`SELECT id FROM sessions`);
     expect(rows.map((r) => r.id)).not.toContain(first!.token);
     // Signing in again with the old cookie ends the old session (rotation).
-    const second = await signIn(pool, "ana@example.com", "ana-password", first!.token);
+    const second = await signInAs("ana@example.com", "ana-password", first!.token);
     expect(await findSessionUser(pool, first!.token)).toBeNull();
     expect(await findSessionUser(pool, second!.token)).toMatchObject({ email: "ana@example.com", role: "operator" });
   });
@@ -40,7 +44,7 @@ describe("users, sign-in and sessions", async () => {
   });
 
   it("a role change takes effect on the next request", async () => {
-    const session = await signIn(pool, "ana@example.com", "ana-password");
+    const session = await signInAs("ana@example.com", "ana-password");
     const { rows } = await pool.query<{ id: string }>(`SELECT id FROM users WHERE email = 'ana@example.com'`);
     await updateUser(pool, null, rows[0]!.id, { role: "viewer" });
     expect((await findSessionUser(pool, session!.token))?.role).toBe("viewer");
@@ -48,25 +52,25 @@ describe("users, sign-in and sessions", async () => {
   });
 
   it("disabling a user ends their sessions at once and refuses their sign-in; enabling lets them back", async () => {
-    const session = await signIn(pool, "ana@example.com", "ana-password");
+    const session = await signInAs("ana@example.com", "ana-password");
     const { rows } = await pool.query<{ id: string }>(`SELECT id FROM users WHERE email = 'ana@example.com'`);
     const ana = rows[0]!.id;
     const result = await updateUser(pool, null, ana, { disabled: true });
     expect(result.sessionsEnded).toBeGreaterThan(0);
     expect(await findSessionUser(pool, session!.token)).toBeNull();
     expect((await pool.query(`SELECT 1 FROM sessions WHERE user_id = $1`, [ana])).rowCount).toBe(0);
-    expect(await signIn(pool, "ana@example.com", "ana-password")).toBeNull();
+    expect(await signInAs("ana@example.com", "ana-password")).toBeNull();
     await updateUser(pool, null, ana, { disabled: false });
-    expect(await signIn(pool, "ana@example.com", "ana-password")).not.toBeNull();
+    expect(await signInAs("ana@example.com", "ana-password")).not.toBeNull();
   });
 
   it("a password reset ends the user's sessions and the new password works", async () => {
-    const session = await signIn(pool, "ana@example.com", "ana-password");
+    const session = await signInAs("ana@example.com", "ana-password");
     const { rows } = await pool.query<{ id: string }>(`SELECT id FROM users WHERE email = 'ana@example.com'`);
     await updateUser(pool, null, rows[0]!.id, { password: "new-password-1" });
     expect(await findSessionUser(pool, session!.token)).toBeNull();
-    expect(await signIn(pool, "ana@example.com", "ana-password")).toBeNull();
-    expect(await signIn(pool, "ana@example.com", "new-password-1")).not.toBeNull();
+    expect(await signInAs("ana@example.com", "ana-password")).toBeNull();
+    expect(await signInAs("ana@example.com", "new-password-1")).not.toBeNull();
   });
 
   it("keeps one enabled admin and refuses to let an admin disable themselves", async () => {

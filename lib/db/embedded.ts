@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import exitHook from "async-exit-hook";
@@ -22,7 +23,51 @@ export interface EmbeddedDatabase {
 }
 
 const USER = "postgres";
-const PASSWORD = "postgres";
+// Clusters made before the password was generated took this well-known one;
+// they are moved to a generated password the first time they start.
+const LEGACY_PASSWORD = "postgres";
+
+/**
+ * The superuser's password: random, generated on the first start and kept
+ * beside the cluster (`<dataDir>.password`, under DATA_DIR) with mode 0600,
+ * so only this OS user can read it (the cluster's files are theirs anyway).
+ */
+function clusterPassword(dataDir: string): string {
+  const file = `${dataDir}.password`;
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    const stored = readFileSync(file, "utf8").trim();
+    if (stored) return stored;
+  }
+  const password = randomBytes(24).toString("base64url");
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * Makes sure the running server takes `password`: a cluster still on the
+ * legacy password is switched over (also after a crash between writing the
+ * password file and the ALTER). False when neither password gets in.
+ */
+async function ensurePassword(port: number, password: string, log: (line: string) => void): Promise<boolean> {
+  const admin = (secret: string) => `postgresql://${USER}:${encodeURIComponent(secret)}@127.0.0.1:${port}/postgres`;
+  if (await canConnect(admin(password))) return true;
+  const client = new pg.Client({ connectionString: admin(LEGACY_PASSWORD), connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+  } catch {
+    await client.end().catch(() => {});
+    return false;
+  }
+  try {
+    log("replacing the embedded PostgreSQL's well-known password with a generated one");
+    const { rows } = await client.query<{ literal: string }>("SELECT quote_literal($1) AS literal", [password]);
+    await client.query(`ALTER ROLE ${USER} PASSWORD ${rows[0]!.literal}`);
+    return true;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -74,14 +119,15 @@ export async function startEmbeddedDatabase(opts: { dataDir: string; port: numbe
   const log = opts.log ?? (() => {});
   const ownerFile = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.owner`);
   const pidFile = path.join(dataDir, "postmaster.pid");
-  const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
-  const adminUrl = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
   await mkdir(path.dirname(dataDir), { recursive: true });
   assertReachableByPostgresUser(dataDir);
+  const password = clusterPassword(dataDir);
+  const url = `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${database}`;
+  const adminUrl = `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/postgres`;
 
   const runningPid = readPid(pidFile);
   if (runningPid !== null && isAlive(runningPid)) {
-    if (!(await canConnect(adminUrl))) {
+    if (!(await ensurePassword(opts.port, password, log))) {
       throw new Error(`PostgreSQL (pid ${runningPid}) runs on ${dataDir} but does not answer on port ${opts.port}; stop it or set EMBEDDED_PG_PORT to its port`);
     }
     const owner = readPid(ownerFile);
@@ -111,7 +157,9 @@ export async function startEmbeddedDatabase(opts: { dataDir: string; port: numbe
     databaseDir: dataDir,
     port: opts.port,
     user: USER,
-    password: PASSWORD,
+    password,
+    // Only used by initdb, for a new cluster: SCRAM rather than a cleartext password on the wire.
+    authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => {},
@@ -123,6 +171,11 @@ export async function startEmbeddedDatabase(opts: { dataDir: string; port: numbe
   }
   await server.start();
   writeFileSync(ownerFile, String(process.pid));
+  if (!(await ensurePassword(opts.port, password, log))) {
+    await server.stop();
+    rmSync(ownerFile, { force: true });
+    throw new Error(`The embedded PostgreSQL in ${dataDir} refuses the password in ${dataDir}.password (and the old default); restore that file, or set DATABASE_URL`);
+  }
   await ensureDatabase(adminUrl, database);
   return {
     url,

@@ -1,8 +1,10 @@
 import { ZodError } from "zod";
+import { CROSS_SITE_MESSAGE, crossSiteRefusal } from "@/lib/auth/csrf";
 import { authenticate, type Principal } from "@/lib/auth/request";
 import { hasRole, roleForMethod, type Role } from "@/lib/auth/roles";
 import { actorOf, recordAudit } from "@/lib/audit/record";
 import { pool } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { DomainError, type DomainErrorKind } from "@/lib/pipeline/errors";
 
 const STATUS: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, too_large: 413, unsupported: 415 };
@@ -24,10 +26,18 @@ export function toErrorResponse(error: unknown): Response {
 
 type RouteContext<P> = { params: Promise<P> };
 
+/** 403 for a cookie-carried state change sent from another site (lib/auth/csrf.ts), else null. */
+export function refuseCrossSite(request: Request): Response | null {
+  const reason = crossSiteRefusal(request, env().TRUSTED_ORIGINS);
+  return reason ? errorResponse(403, "cross_site_request", `${CROSS_SITE_MESSAGE} (${reason}.)`) : null;
+}
+
 /**
  * Every API route but /api/health goes through this: authentication first
- * (401 without a session or a token), then the role check (403: reads need a
- * viewer, writes an operator, unless the route asks for more), then the
+ * (401 without a session or a token), then the cross-site check (403 for a
+ * state change carried by the cookie from another site), then the role check
+ * (403: reads need a viewer, writes an operator, unless the route asks for
+ * more), then the
  * handler, with domain errors mapped to HTTP.
  */
 export function withApi<P = Record<string, string>>(
@@ -38,6 +48,8 @@ export function withApi<P = Record<string, string>>(
     try {
       const principal = await authenticate(request);
       if (!principal) return errorResponse(401, "unauthorized", "Sign in, or send Authorization: Bearer <token>.");
+      const crossSite = refuseCrossSite(request);
+      if (crossSite) return crossSite;
       const needed = options.role ?? roleForMethod(request.method);
       if (!hasRole(principal.role, needed)) return await forbidden(request, principal, needed);
       return await handler(request, { params: await route.params, principal });

@@ -4,7 +4,7 @@
 // the bounded tail of the tool's stderr for the error-metadata table.
 
 /** The upload itself is at fault: permanent, answered with a 4xx, never retried. */
-export const INPUT_ERROR_CODES = ["empty_file", "unreadable", "no_video_stream", "unsupported"] as const;
+export const INPUT_ERROR_CODES = ["empty_file", "unreadable", "no_video_stream", "unsupported", "over_pixel_budget"] as const;
 
 /** The machine or the pipeline is at fault (or the caller canceled): may be retried. */
 export const PROCESSING_ERROR_CODES = [

@@ -8,7 +8,7 @@ import { describeMedia } from "./media-info";
 import { readProbeJson } from "./probe";
 import { createProgressReporter, type ProgressCallback, type ProgressReporter } from "./progress";
 import { lastLine, runTool } from "./run-tool";
-import { fileUrl, untrustedInputArgs } from "./untrusted-input";
+import { extractionFrameCap, fileUrl, untrustedInputArgs } from "./untrusted-input";
 
 // The three ffmpeg runs of the pipeline: source -> frames, source -> audio,
 // frames (+ audio, captions) -> MP4. Frame files are 0-based %06d.jpg, the
@@ -39,6 +39,8 @@ export async function extractFrames(options: ExtractFramesOptions): Promise<{ fr
     options.frameCountEstimate ?? (options.onProgress ? await estimateFrames(source, signal) : 0);
   const progress = createProgressReporter({ totalEstimate, onProgress: options.onProgress });
   const binary = ffmpegPath();
+  // Never more frames than the probe said, give or take (a lying header cannot run away).
+  const cap = options.frameCountEstimate ? extractionFrameCap(options.frameCountEstimate) : undefined;
 
   const args = [
     ...untrustedInputArgs(source),
@@ -46,6 +48,7 @@ export async function extractFrames(options: ExtractFramesOptions): Promise<{ fr
     "-map", "0:V:0",
     ...passthroughArgs(binary),
     "-q:v", "2",
+    ...(cap ? ["-frames:v", String(cap)] : []),
     "-start_number", "0",
     "-f", "image2",
     framePattern(framesDir),
@@ -55,6 +58,9 @@ export async function extractFrames(options: ExtractFramesOptions): Promise<{ fr
   const names = await listFrameFiles(framesDir);
   const frameCount = names.length;
   if (frameCount === 0) throw new MediaError("ffmpeg_failed", `ffmpeg decoded no frames from ${path.basename(source)}`);
+  if (cap && frameCount >= cap) {
+    throw new MediaError("unsupported", `${path.basename(source)} holds more frames than its header declares (${options.frameCountEstimate}); extraction stopped at ${cap}`);
+  }
   // A loop, not Math.max(...): an hour of video is more arguments than V8 allows.
   let highest = -1;
   for (const name of names) highest = Math.max(highest, Number(FRAME_FILE.exec(name)![1]));

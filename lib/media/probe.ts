@@ -4,7 +4,8 @@ import { ffprobePath } from "./binaries";
 import { MediaError } from "./errors";
 import { describeMedia, ffprobeOutputSchema, type FfprobeOutput, type MediaInfo } from "./media-info";
 import { lastLine, runTool } from "./run-tool";
-import { untrustedInputArgs } from "./untrusted-input";
+import { env } from "@/lib/env";
+import { checkPixelBudget, untrustedInputArgs } from "./untrusted-input";
 
 export { describeMedia, frameRateOf, parseRational, type FfprobeOutput, type MediaInfo, type ProbeSummary } from "./media-info";
 
@@ -12,6 +13,8 @@ export interface ProbeOptions {
   /** Kill ffprobe after this long (default 60 s). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Budget of frames x width x height (default MAX_VIDEO_PIXELS). */
+  maxVideoPixels?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -92,7 +95,9 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     throw new MediaError("probe_failed", `cannot open ${name}: ${errorText(error)}`, { cause: error });
   }
   if (size === 0) throw new MediaError("empty_file", `${name} is empty (0 bytes)`);
-  return describeMedia(await readProbeJson(file, options), name);
+  const info = describeMedia(await readProbeJson(file, options), name);
+  checkPixelBudget(info, options.maxVideoPixels ?? env().MAX_VIDEO_PIXELS, name);
+  return info;
 }
 
 function redactPath(text: string, file: string): string {

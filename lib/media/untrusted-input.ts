@@ -1,4 +1,5 @@
 import path from "node:path";
+import { MediaError } from "./errors";
 
 // How ffmpeg and ffprobe open an upload. Uploads are hostile until proven
 // otherwise, and ffmpeg's demuxers can follow references: an HLS playlist or
@@ -53,4 +54,36 @@ export function untrustedInputArgs(file: string, options: { checkFormat?: boolea
     "-i",
     fileUrl(file),
   ];
+}
+
+// Decompression bombs: a few KB of video can declare thousands of huge
+// frames (600 black 2048x2048 frames fit in 23 KB and expand ~636x on disk).
+// So an upload is refused at probe when frames x width x height exceeds the
+// budget (MAX_VIDEO_PIXELS), and extraction stops a little past the frame
+// count the probe read, so a header that lies about it cannot run away.
+
+/** Refuses a video whose frames x width x height is over `maxPixels`. */
+export function checkPixelBudget(info: { width: number; height: number; frameCountEstimate: number }, maxPixels: number, name: string): void {
+  const pixels = info.width * info.height * info.frameCountEstimate;
+  if (pixels <= maxPixels) return;
+  throw new MediaError(
+    "over_pixel_budget",
+    `${name} is too large to process: ${info.frameCountEstimate.toLocaleString("en")} frames of ${info.width}x${info.height} is ` +
+      `${formatPixels(pixels)} pixels, over the budget of ${formatPixels(maxPixels)} (MAX_VIDEO_PIXELS)`,
+  );
+}
+
+/**
+ * The most frames extraction may write for a probed count: the count plus 5%
+ * and 10 frames of slack (a variable-frame-rate file's duration x fps is an
+ * estimate). Reaching it means the file holds more frames than it declared.
+ */
+export function extractionFrameCap(frameCountEstimate: number): number {
+  return Math.ceil(frameCountEstimate * 1.05) + 10;
+}
+
+function formatPixels(n: number): string {
+  if (n >= 1e12) return `${(n / 1e12).toFixed(2)} T`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  return n.toLocaleString("en");
 }

@@ -1,3 +1,4 @@
+import { DomainError } from "@/lib/pipeline/errors";
 import type { Db } from "@/lib/db/client";
 import { idPrefixRange } from "./video-filter";
 
@@ -18,6 +19,8 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  */
 export async function search(db: Db, raw: string): Promise<SearchResults> {
   const q = raw.trim().slice(0, 200);
+  // PostgreSQL text cannot hold a NUL: refused here rather than failing in the query.
+  if (q.includes("\u0000")) throw new DomainError("invalid", "invalid_query", "The search text must not contain a NUL character.");
   if (!q) return { videos: [], frame: null, errors: [] };
   const range = idPrefixRange(q);
   const like = `%${likeEscape(q)}%`;

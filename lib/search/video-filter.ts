@@ -7,7 +7,8 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 export const videoFilter = z.object({
     status: z.enum(["queued", "processing", "completed", "failed", "canceled"]).optional(),
     // Title or original file name (contains, any case), or an id prefix.
-    q: z.string().trim().min(1).max(200).optional(),
+    // PostgreSQL text cannot hold a NUL: refused here rather than failing in the query.
+    q: z.string().trim().min(1).max(200).refine((v) => !v.includes("\u0000"), "must not contain a NUL character").optional(),
     from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
     to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   });

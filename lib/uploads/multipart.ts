@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import { DomainError } from "@/lib/pipeline/errors";
+import { checkUploadText } from "./names";
 
 export interface ReceivedFile {
   tempPath: string;
@@ -15,41 +16,82 @@ export interface ReceivedFile {
   fields: Record<string, string>;
 }
 
+/** Room for the form's own bytes (boundaries, part headers, a title) around a file of the maximum size. */
+export const FORM_OVERHEAD_BYTES = 1024 * 1024;
+
+const tooLargeError = (maxBytes: number) =>
+  new DomainError("too_large", "file_too_large", `The file is larger than the limit of ${formatBytes(maxBytes)} (MAX_UPLOAD_BYTES).`);
+
 /**
  * Streams the `file` field of a multipart/form-data request to a temp file in
- * `dir` (never holding it in memory), with the other text fields. A body over
- * `maxBytes` is refused (413) and its partial file removed.
+ * `dir` (never holding it in memory), with the other text fields. A body
+ * declared (Content-Length) or found to be over `maxBytes` is refused (413):
+ * the declared case before a byte is read, the other the moment the limit is
+ * crossed (reading stops there), and its partial file is removed. Names are
+ * decoded as UTF-8 (busboy's default for filename* parameters is latin1).
  */
 export async function receiveMultipartFile(request: Request, opts: { dir: string; maxBytes: number }): Promise<ReceivedFile> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!contentType.toLowerCase().startsWith("multipart/form-data") || !request.body) {
     throw new DomainError("invalid", "expected_multipart", "Send the video as multipart/form-data with a field named 'file'.");
   }
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > opts.maxBytes + FORM_OVERHEAD_BYTES) throw tooLargeError(opts.maxBytes);
+
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { "content-type": contentType },
+      defParamCharset: "utf8",
+      limits: { fileSize: opts.maxBytes, files: 1, fields: 10, fieldSize: 10_000 },
+    });
+  } catch (error) {
+    // "Multipart: Boundary not found" and friends: the header itself is wrong.
+    throw new DomainError("invalid", "bad_multipart", `The upload could not be read: ${(error as Error).message}`);
+  }
   await mkdir(opts.dir, { recursive: true });
   const tempPath = path.join(opts.dir, `${randomUUID()}.part`);
   const fields: Record<string, string> = {};
   let file: { originalName: string; sizeBytes: number } | undefined;
-  let tooLarge = false;
+  let refusal: DomainError | undefined;
+  // Aborts the read of the request body once the upload is refused.
+  const reading = new AbortController();
+  const refuse = (error: DomainError) => {
+    refusal ??= error;
+    // Just after busboy's own event returns (aborting tears its streams down under it).
+    queueMicrotask(() => reading.abort(error));
+  };
 
-  const parser = busboy({ headers: { "content-type": contentType }, limits: { fileSize: opts.maxBytes, files: 1, fields: 10, fieldSize: 10_000 } });
+  const writes: Promise<void>[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    const writes: Promise<void>[] = [];
     parser.on("field", (name, value) => {
-      fields[name] = value;
+      try {
+        fields[name] = name === "title" ? checkUploadText(value, "title") : value;
+      } catch (error) {
+        refuse(error as DomainError);
+      }
     });
     parser.on("file", (name, stream, info) => {
+      // A part we do not keep is drained; the abort may destroy it, which is not an error here.
+      const drain = () => stream.on("error", () => {}).resume();
       if (name !== "file" || file) {
-        stream.resume();
+        drain();
         return;
       }
-      const received = { originalName: path.basename(info.filename || "upload"), sizeBytes: 0 };
+      let originalName: string;
+      try {
+        originalName = path.basename(checkUploadText(info.filename || "upload", "file name"));
+      } catch (error) {
+        drain();
+        refuse(error as DomainError);
+        return;
+      }
+      const received = { originalName, sizeBytes: 0 };
       file = received;
       stream.on("data", (chunk: Buffer) => {
         received.sizeBytes += chunk.length;
       });
-      stream.on("limit", () => {
-        tooLarge = true;
-      });
+      stream.on("limit", () => refuse(tooLargeError(opts.maxBytes)));
       writes.push(pipeline(stream, createWriteStream(tempPath)));
     });
     parser.on("error", reject);
@@ -57,15 +99,21 @@ export async function receiveMultipartFile(request: Request, opts: { dir: string
       Promise.all(writes).then(() => resolve(), reject);
     });
   });
+  done.catch(() => {}); // awaited below; a refusal may settle it first
   try {
-    await Promise.all([pipeline(Readable.fromWeb(request.body as unknown as WebReadableStream), parser), done]);
+    await pipeline(Readable.fromWeb(request.body as unknown as WebReadableStream), parser, { signal: reading.signal });
+    await done;
   } catch (error) {
+    // The temp file's stream must be closed before it is removed, or a late open would recreate it.
+    await Promise.allSettled(writes);
     await rm(tempPath, { force: true });
+    if (refusal) throw refusal;
     throw new DomainError("invalid", "bad_multipart", `The upload could not be read: ${(error as Error).message}`);
   }
-  if (tooLarge) {
+  if (refusal) {
+    await Promise.allSettled(writes);
     await rm(tempPath, { force: true });
-    throw new DomainError("too_large", "file_too_large", `The file is larger than the limit of ${formatBytes(opts.maxBytes)} (MAX_UPLOAD_BYTES).`);
+    throw refusal;
   }
   if (!file) {
     await rm(tempPath, { force: true });

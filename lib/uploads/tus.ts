@@ -8,6 +8,7 @@ import type { PipelineContext } from "@/lib/pipeline/context";
 import { pipelineContext } from "@/lib/server/pipeline-context";
 import { uploadsDir } from "@/lib/storage/paths";
 import { formatBytes } from "./multipart";
+import { checkUploadText } from "./names";
 import { isUploadId, UploadFinisher, type UploadResult } from "./upload-videos";
 
 // Resumable uploads (tus 1.0) at /api/uploads, served by @tus/server's
@@ -70,7 +71,15 @@ export function createUploadService(options: {
     allowedOrigins: () => false,
     // A complete upload is turned into a video; deleting it under the finish would race.
     disableTerminationForFinishedUploads: true,
-    onUploadFinish: async (_request, upload) => finishResponse(await finisher.finish(upload.id)),
+    onUploadCreate: async (_request, upload) => {
+      refuseAtCreation(upload);
+      return {};
+    },
+    onUploadFinish: async (request, upload) => {
+      const result = await finisher.finish(upload.id);
+      if (request.method === "POST") finishedByPost.set(request, { uploadId: upload.id, result });
+      return finishResponse(result);
+    },
     onResponseError: (_request, error) => {
       if (error instanceof Error && !("status_code" in error)) console.error("[uploads] unexpected error:", error);
       return undefined;
@@ -107,6 +116,40 @@ export function uploadService(): UploadService {
 export function stopUploadService(): void {
   globalForUploads.fwUploads?.stop();
   globalForUploads.fwUploads = undefined;
+}
+
+/** What a creation request may not be: empty (nothing to become a video), or named with control characters. */
+function refuseAtCreation(upload: { size?: number; metadata?: Record<string, string | null> }): void {
+  const refuse = (code: string, message: string) => {
+    throw { status_code: 400, body: JSON.stringify({ error: { code, message } }) };
+  };
+  if (upload.size === 0) refuse("empty_file", "The file is empty (0 bytes); there is nothing to upload.");
+  for (const [key, what] of [["filename", "file name"], ["title", "title"]] as const) {
+    const value = upload.metadata?.[key];
+    if (!value) continue;
+    try {
+      checkUploadText(value, what);
+    } catch (error) {
+      refuse((error as { code: string }).code, (error as Error).message);
+    }
+  }
+}
+
+// A POST that carried the whole file (creation-with-upload) is finished inside
+// it; @tus/server then re-reads the upload to set Upload-Expires and finds it
+// already handed to the pipeline (404). The finish is remembered here, per
+// request, and handleUploadRequest answers it instead.
+const finishedByPost = new WeakMap<Request, { uploadId: string; result: UploadResult | null }>();
+
+function postFinishResponse(finished: { uploadId: string; result: UploadResult | null }): Response {
+  const answer = finishResponse(finished.result);
+  const headers = new Headers({ "Tus-Resumable": TUS_RESUMABLE, ...answer.headers });
+  const status = answer.status_code ?? 201;
+  if (status === 201) {
+    headers.set("Location", `${UPLOADS_PATH}/${finished.uploadId}`);
+    headers.set("Upload-Offset", String(finished.result?.sizeBytes ?? 0));
+  }
+  return new Response(answer.body ?? null, { status, headers });
 }
 
 /** The answer the last PATCH (or a POST carrying the whole file) gives once the upload is complete. */
@@ -155,6 +198,8 @@ export async function handleUploadRequest(request: Request, segments: string[]):
   }
 
   const response = await service.server.handleWeb(request);
+  const finishedInPost = method === "POST" ? finishedByPost.get(request) : undefined;
+  if (finishedInPost) return postFinishResponse(finishedInPost);
   if (method === "HEAD" && isUploadId(uploadId) && response.status === 200) {
     // Complete on disk but not (yet) a video: the process died between the
     // last byte and onUploadFinish. The client is about to ask for its video.
@@ -211,12 +256,23 @@ function withHeaders(response: Response, headers: Record<string, string>): Respo
 async function withJsonError(response: Response, method: string, maxBytes: number): Promise<Response> {
   if (response.status < 400 || response.headers.get("content-type")?.includes("application/json")) return response;
   const text = (await response.text()).trim();
-  const [code, message] = describeTusError(response.status, text, maxBytes);
+  const [code, message] = ownError(text) ?? describeTusError(response.status, text, maxBytes);
   const headers = new Headers(response.headers);
   headers.delete("content-length");
   if (method === "HEAD") return new Response(null, { status: response.status, headers });
   headers.set("content-type", "application/json");
   return new Response(JSON.stringify({ error: { code, message } }), { status: response.status, headers });
+}
+
+/** An error our own hooks threw (already `{error: {code, message}}`), which tus sent as text. */
+function ownError(text: string): [string, string] | null {
+  if (!text.startsWith("{")) return null;
+  try {
+    const { error } = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    return typeof error?.code === "string" && typeof error.message === "string" ? [error.code, error.message] : null;
+  } catch {
+    return null;
+  }
 }
 
 function describeTusError(status: number, text: string, maxBytes: number): [string, string] {

@@ -56,10 +56,12 @@ const ORDER: Record<FrameSort, string> = {
 // Cursor: base64url(JSON [sort, value, frameIndex]); the value is the sort
 // column of the last row (a number, or an ISO timestamp at the column's
 // millisecond precision, so it round-trips exactly).
+// Numbers are bounded to PostgreSQL's integer, or a forged cursor is a 500.
+const int4 = () => z.number().int().min(-1).max(2 ** 31 - 1);
 const cursorSchema = z.union([
-  z.tuple([z.literal("index"), z.null(), z.number().int().min(-1)]),
-  z.tuple([z.literal("attempts"), z.number().int(), z.number().int().min(-1)]),
-  z.tuple([z.literal("updated"), z.iso.datetime(), z.number().int().min(-1)]),
+  z.tuple([z.literal("index"), z.null(), int4()]),
+  z.tuple([z.literal("attempts"), int4(), int4()]),
+  z.tuple([z.literal("updated"), z.iso.datetime(), int4()]),
 ]);
 type Cursor = z.infer<typeof cursorSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { videoNotFound } from "@/lib/pipeline/errors";
+import { DomainError, videoNotFound } from "@/lib/pipeline/errors";
 import { videoId } from "./params";
 import { videoFilter, videoWhere } from "@/lib/search/video-filter";
 import { orderedStages, outputs, overallProgress, throughput, videoInclude, type VideoRow } from "./video-view";
@@ -21,7 +21,11 @@ function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string
   if (!cursor) return null;
   const [iso, id] = Buffer.from(cursor, "base64url").toString().split("|");
   const createdAt = new Date(iso ?? "");
-  return id && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : null;
+  // A forged id that is not a UUID would reach the database as one (a 500).
+  if (!id || !z.string().uuid().safeParse(id).success || Number.isNaN(createdAt.getTime())) {
+    throw new DomainError("invalid", "invalid_cursor", "This page cursor is not valid for this list; load the first page again.");
+  }
+  return { createdAt, id };
 }
 const encodeCursor = (v: { createdAt: Date; id: string }) => Buffer.from(`${v.createdAt.toISOString()}|${v.id}`).toString("base64url");
 
