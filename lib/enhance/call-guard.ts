@@ -1,6 +1,5 @@
 import type { RefusalReason } from "./admission";
-import type { EnhanceInput, Enhancer } from "./enhancer";
-import { EnhanceError, classifyError } from "./errors";
+import { classifyError, type EnhanceError } from "./errors";
 import type { EnhancerLimits } from "./limits";
 import { acquireCall } from "./sql/acquire-call";
 import { releaseCall, type CallOutcome } from "./sql/release-call";
@@ -65,12 +64,9 @@ export async function waitForPermit(db: Queryable, options: GuardOptions): Promi
 const MIN_WAIT_MS = 5;
 const MAX_BACKOFF_MS = 1000;
 
-/**
- * The guard the frame engine calls before each external call
- * (lib/pipeline/frame-engine.ts, CallGuard): a permit, or how long to wait.
- */
-export function createCallGuard(db: Queryable, options: GuardOptions) {
-  return (_frame: { videoId: string; frameIndex: number }): Promise<Permit> => waitForPermit(db, options);
+/** The guard the frame engine passes to guardedCall: a permit, or how long to wait. */
+export function createCallGuard(db: Queryable, options: GuardOptions): CallGuard {
+  return (_frame) => waitForPermit(db, options);
 }
 
 /**
@@ -97,63 +93,62 @@ export function breakerOutcomeFor(error: EnhanceError): { outcome: CallOutcome; 
   }
 }
 
-export type GuardedEnhanceResult =
-  | { status: "enhanced"; image: Buffer; probe: boolean; durationMs: number }
-  /** No call was made: reschedule after waitMs; not an attempt. */
-  | { status: "deferred"; reason: RefusalReason; waitMs: number }
-  /**
-   * The call failed: store error.toMetadata(). countsAsAttempt is false when
-   * the failure was the service asking us to wait (429, a failed breaker
-   * probe) or our own shutdown: reschedule (not before retryAfterMs) without
-   * spending the frame's retry budget (invariant 6).
-   */
-  | { status: "failed"; error: EnhanceError; countsAsAttempt: boolean; retryAfterMs?: number };
+/** A frame asking to be sent to the service. */
+export interface GuardedFrame {
+  videoId: string;
+  frameIndex: number;
+}
+
+/** Permission to call the external enhancer for one frame (fleet-wide rate limit, concurrency cap, breaker). */
+export type CallGuard = (frame: GuardedFrame) => Promise<Permit>;
+
+export type GuardedCallResult =
+  | { status: "enhanced"; image: Buffer }
+  /** No call was made (no permit, or the guard itself could not be asked): not an attempt. */
+  | { status: "refused"; waitMs: number }
+  /** The call was made and failed. */
+  | { status: "failed"; error: EnhanceError };
 
 /**
- * One frame through the fleet-wide guard: permit, call, release with the
- * outcome. An enhancer that is not external (local, noop) is called directly.
+ * The one path from a frame to the service: permit, call, release with the
+ * outcome. The frame engine calls it for every frame; with no guard (local,
+ * noop enhancers) the call is made directly.
+ *
+ * The release never decides the frame's fate: once the service has answered
+ * 200, the call happened and was paid for, so a release that fails (the
+ * database unreachable at that instant) must not turn the enhanced frame into
+ * a failed attempt that would be enhanced, and paid for, again. The permit
+ * then lapses after permitTtlMs and gives its capacity back.
  */
-export async function enhanceGuarded(
-  db: Queryable,
-  enhancer: Enhancer,
-  input: EnhanceInput,
-  options: Omit<GuardOptions, "signal">,
-): Promise<GuardedEnhanceResult> {
+export async function guardedCall(guard: CallGuard | undefined, frame: GuardedFrame, call: () => Promise<Buffer>): Promise<GuardedCallResult> {
   let permit: Permit | undefined;
-  if (enhancer.external) {
-    if (input.signal?.aborted) return aborted();
-    permit = await waitForPermit(db, { ...options, ...(input.signal ? { signal: input.signal } : {}) });
-    if (!permit.ok) return input.signal?.aborted ? aborted() : { status: "deferred", reason: permit.reason, waitMs: permit.waitMs };
+  if (guard) {
+    try {
+      permit = await guard(frame);
+    } catch {
+      // The limiter's database is unreachable: no call was made, so nothing
+      // is spent; the frame comes back once the database may answer again.
+      return { status: "refused", waitMs: GUARD_UNAVAILABLE_WAIT_MS };
+    }
+    if (!permit.ok) return { status: "refused", waitMs: permit.waitMs };
   }
-  const started = performance.now();
-  let error: EnhanceError;
+  let image: Buffer;
   try {
-    const image = await enhancer.enhance(input);
-    if (permit?.ok) await releaseQuietly(permit, "success", 0);
-    return { status: "enhanced", image, probe: permit?.ok ? permit.probe : false, durationMs: performance.now() - started };
+    image = await call();
   } catch (thrown) {
-    error = classifyError(thrown);
+    const error = classifyError(thrown);
+    if (permit?.ok) {
+      const { outcome, pauseMs } = breakerOutcomeFor(error);
+      await releaseQuietly(permit, outcome, pauseMs);
+    }
+    return { status: "failed", error };
   }
-  const { outcome, pauseMs } = breakerOutcomeFor(error);
-  if (permit?.ok) await releaseQuietly(permit, outcome, pauseMs);
-  const probeFailed = permit?.ok === true && permit.probe && outcome === "failure";
-  const waitingForService = error.httpStatus === 429 || error.errorClass === "Aborted" || probeFailed;
-  return {
-    status: "failed",
-    error,
-    countsAsAttempt: !waitingForService,
-    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-  };
+  if (permit?.ok) await releaseQuietly(permit, "success", 0);
+  return { status: "enhanced", image };
 }
 
-function aborted(): GuardedEnhanceResult {
-  const error = new EnhanceError({ errorClass: "Aborted", message: "aborted by the worker", retryable: true });
-  return { status: "failed", error, countsAsAttempt: false };
-}
+const GUARD_UNAVAILABLE_WAIT_MS = 2000;
 
-// The call already happened (and was paid for): a release that fails (the
-// database is unreachable) must not turn an enhanced frame into a failure.
-// The permit then lapses after permitTtlMs and gives the capacity back.
 async function releaseQuietly(permit: Extract<Permit, { ok: true }>, outcome: CallOutcome, pauseMs: number) {
   await permit.release(outcome, { pauseMs }).catch(() => {});
 }

@@ -40,6 +40,14 @@ export const fakeEnhancerConfigSchema = z.object({
     })
     .nullable()
     .default(null),
+  /**
+   * Bad frames, not a bad service: every frame whose index is a multiple of
+   * `every` answers `status` to its first `calls` calls, then 200.
+   */
+  flakyFrames: z
+    .object({ every: z.number().int().min(1), calls: z.number().int().min(1), status: z.number().int().min(400).max(599).default(503) })
+    .nullable()
+    .default(null),
   /** 200 with a non-image body: with this probability (seeded), or on the FIRST call of the listed frames. */
   garbageRate: z.number().min(0).max(1).default(0),
   garbageFrames: frames.default([]),
@@ -156,6 +164,9 @@ export async function startFakeEnhancer(options: FakeEnhancerOptions = {}): Prom
     if (limited) {
       const retryAfter = rl.httpDate ? new Date(Date.now() + rl.retryAfterSec * 1000).toUTCString() : String(rl.retryAfterSec);
       return fail(429, "rate_limited", "too many requests", { "Retry-After": retryAfter });
+    }
+    if (c.flakyFrames && frameIndex % c.flakyFrames.every === 0 && callNumber <= c.flakyFrames.calls) {
+      return fail(c.flakyFrames.status, "flaky_frame", `frame ${frameIndex} failed on call ${callNumber}`);
     }
     if (c.failFrames.includes(frameIndex)) {
       return fail(c.failStatus, "frame_rejected", `frame ${frameIndex} rejected: unsupported content in block ${frameIndex * 7 + 3}`);

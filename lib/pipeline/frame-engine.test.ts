@@ -1,4 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { createCallGuard } from "@/lib/enhance/call-guard";
+import { createEnhancer } from "@/lib/enhance/enhancer";
+import { startFakeEnhancer } from "@/lib/enhance/fake-service";
 import { countingEnhancer, permanent, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
 import { jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
@@ -181,5 +185,37 @@ describe("the frame engine", async () => {
     expect(counter.calls.get(`${id}:1`)).toBeUndefined();
     expect(counter.calls.get(`${id}:0`)).toBe(1);
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 2 });
+  });
+
+  it("keeps a paid result when the database fails at the permit's release: the service is called once", async () => {
+    const fake = await startFakeEnhancer();
+    afterAll(() => fake.close());
+    const id = await seedEnhancingVideo(ctx, { frames: 3 });
+    // The limiter's database answers the permit but fails the release, as a
+    // blip at that instant would.
+    let failedReleases = 0;
+    const flaky = new Proxy(ctx.pool, {
+      get(target, prop, receiver) {
+        if (prop !== "query") return Reflect.get(target, prop, receiver);
+        return (text: unknown, ...rest: unknown[]) => {
+          if (typeof text === "string" && text.includes("DELETE FROM enhancer_permits WHERE id")) {
+            failedReleases++;
+            return Promise.reject(Object.assign(new Error("Connection terminated unexpectedly"), { code: "57P01" }));
+          }
+          return (target.query as (...a: unknown[]) => unknown).call(target, text, ...rest);
+        };
+      },
+    }) as pg.Pool;
+    const limits = { ratePerSec: 1000, burst: 10, concurrency: 10, permitTtlMs: 5000, breaker: { failureThreshold: 5, openMs: 1000 } };
+    const guarded: EngineOptions = { ...engine(createEnhancer({ kind: "http", url: fake.url, timeoutMs: 5000 })), guard: createCallGuard(flaky, { workerId: "w1", limits }) };
+    await processFrameJobs(guarded, jobs(id, [0, 1, 2]));
+    // Jobs redelivered later find nothing to do.
+    await ctx.pool.query(`UPDATE frame_executions SET retry_at = now() WHERE video_id = $1`, [id]);
+    await processFrameJobs(guarded, jobs(id, [0, 1, 2]));
+    expect(failedReleases).toBe(3);
+    expect(Object.entries(fake.stats().perKey).filter(([k]) => k.startsWith(id)).map(([, n]) => n)).toEqual([1, 1, 1]);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 3, failed: 0 });
+    const { rows } = await ctx.pool.query(`SELECT count(*)::int AS n FROM frame_attempts WHERE video_id = $1`, [id]);
+    expect(rows[0].n).toBe(0);
   });
 });

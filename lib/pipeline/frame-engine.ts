@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { transaction } from "@/lib/db/client";
-import { breakerOutcomeFor, type Permit } from "@/lib/enhance/call-guard";
+import { guardedCall, type CallGuard } from "@/lib/enhance/call-guard";
 import type { Enhancer } from "@/lib/enhance/enhancer";
 import { classifyError, errorFingerprint, type EnhanceError } from "@/lib/enhance/errors";
 import { sendFrameJobs } from "@/lib/queue/boss";
@@ -12,8 +12,7 @@ import { retryDelayMs } from "./retry-policy";
 import { claimFrames, type ClaimedFrame } from "./sql/claim-frames";
 import { completeFrames, deferFrames, extendLeases, failFrames, type FrameFailure, type FrameOutcome } from "./sql/settle-frames";
 
-/** Permission to call an external enhancer (fleet-wide rate limit, concurrency cap, breaker): lib/enhance/call-guard.ts. */
-export type CallGuard = (frame: { videoId: string; frameIndex: number }) => Promise<Permit>;
+export type { CallGuard };
 
 export interface EngineOptions {
   ctx: PipelineContext;
@@ -77,28 +76,30 @@ async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: str
   if (frame.attempts > 1 && store.hasResult(videoId, frame.frameIndex)) return { kind: "done", frame };
   if (opts.signal?.aborted) return { kind: "deferred", frame, waitMs: 0 };
   const startedAt = new Date();
-  let permit: Awaited<ReturnType<CallGuard>> | undefined;
+  let image: Buffer;
   try {
-    const image = store.readSource(videoId, frame.frameIndex);
-    if (opts.guard) {
-      permit = await opts.guard({ videoId, frameIndex: frame.frameIndex });
-      if (!permit.ok) return { kind: "deferred", frame, waitMs: permit.waitMs };
-    }
-    const output = await opts.enhancer.enhance({ videoId, frameIndex: frame.frameIndex, image, ...size, signal: opts.signal });
-    if (permit?.ok) await permit.release("success");
-    store.writeResult(videoId, frame.frameIndex, output, frame.attemptToken);
-    return { kind: "done", frame };
+    image = store.readSource(videoId, frame.frameIndex);
   } catch (raw) {
-    const error = classifyError(raw);
-    if (permit?.ok) {
-      const { outcome, pauseMs } = breakerOutcomeFor(error);
-      await permit.release(outcome, { pauseMs }).catch(() => {});
-    }
-    // A 429 or our own shutdown is waiting, not failing: no attempt is spent.
-    if (error.errorClass === "Aborted") return { kind: "deferred", frame, waitMs: 0 };
-    if (error.httpStatus === 429) return { kind: "deferred", frame, waitMs: error.retryAfterMs ?? retryDelayMs(frame.attempts) };
-    return { kind: "failed", frame, error, startedAt, durationMs: Date.now() - startedAt.getTime() };
+    return { kind: "failed", frame, error: classifyError(raw), startedAt, durationMs: Date.now() - startedAt.getTime() };
   }
+  const call = await guardedCall(opts.guard, { videoId, frameIndex: frame.frameIndex }, () =>
+    opts.enhancer.enhance({ videoId, frameIndex: frame.frameIndex, image, ...size, signal: opts.signal }),
+  );
+  if (call.status === "refused") return { kind: "deferred", frame, waitMs: call.waitMs };
+  if (call.status === "enhanced") {
+    try {
+      store.writeResult(videoId, frame.frameIndex, call.image, frame.attemptToken);
+      return { kind: "done", frame };
+    } catch (raw) {
+      // A full disk: the result is lost, the frame has to be tried again.
+      return { kind: "failed", frame, error: classifyError(raw), startedAt, durationMs: Date.now() - startedAt.getTime() };
+    }
+  }
+  const { error } = call;
+  // A 429 or our own shutdown is waiting, not failing: no attempt is spent.
+  if (error.errorClass === "Aborted") return { kind: "deferred", frame, waitMs: 0 };
+  if (error.httpStatus === 429) return { kind: "deferred", frame, waitMs: error.retryAfterMs ?? retryDelayMs(frame.attempts) };
+  return { kind: "failed", frame, error, startedAt, durationMs: Date.now() - startedAt.getTime() };
 }
 
 async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[]): Promise<void> {
