@@ -90,8 +90,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     captions: captionsRunner(config.transcriber),
     encode: runEncode,
   };
-  for (const [queue, runner] of Object.entries(stageRunners)) {
-    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2, includeMetadata: true }, stageHandler(ctx, runner, shutdown.signal));
+  for (const [queue, runner] of Object.entries(stageRunners) as [keyof typeof stageRunners, StageRunner][]) {
+    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2 }, stageHandler(ctx, queue, runner, shutdown.signal));
   }
 
   const beat = () => upsertWorker(pool, { id, host: os.hostname(), pid: process.pid, concurrency: config.concurrency, inFlight }).catch(() => {});

@@ -12,6 +12,7 @@ import { useCan } from "@/components/auth/current-user";
 import { Card } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/dialog";
 import { EmptyState, ErrorState } from "@/components/ui/empty-state";
+import { ProgressBar } from "@/components/ui/progress-bar";
 import { ArrowLeftIcon } from "@/components/ui/icons";
 import { SkeletonRows } from "@/components/ui/skeleton";
 import { ErrorGroups } from "./error-groups";
@@ -60,7 +61,11 @@ export function FailedFramesView({ id }: { id: string }) {
   }
 
   const setFilter = (change: Record<string, string | null>) => update({ ...change, cursor: null });
-  const failedTotal = video.data?.stages.find((s) => s.name === "enhance")?.failed ?? 0;
+  const enhance = video.data?.stages.find((s) => s.name === "enhance");
+  const failedTotal = enhance?.failed ?? 0;
+  // Frames still on their way (a "Retry all" re-queued them): the page says so
+  // instead of "no failed frames", which reads as "all done".
+  const inFlight = enhance?.status === "running" ? enhance.pending + enhance.running : 0;
 
   async function runRetry(kind: "selected" | "all") {
     try {
@@ -106,6 +111,23 @@ export function FailedFramesView({ id }: { id: string }) {
         </div>
       </div>
 
+      {inFlight > 0 && enhance && (
+        <div role="status" data-testid="retry-progress" className="space-y-2 rounded-xl border border-indigo-200 bg-indigo-50 px-4 py-3 text-sm dark:border-indigo-900 dark:bg-indigo-950/40">
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <span>
+              {pluralize(inFlight, "frame")} still being enhanced ({formatCount(enhance.pending)} pending, {formatCount(enhance.running)} running) · {formatCount(enhance.succeeded)} of {formatCount(enhance.total)} succeeded
+              {failedTotal > 0 ? `, ${formatCount(failedTotal)} failed` : ""}
+            </span>
+            {filters.status !== "pending" && (
+              <Button size="sm" variant="ghost" onClick={() => setFilter({ status: "pending" })}>
+                Show pending
+              </Button>
+            )}
+          </div>
+          <ProgressBar value={enhance.total > 0 ? (enhance.succeeded + enhance.failed) / enhance.total : 0} label="Enhance progress" />
+        </div>
+      )}
+
       <div className="space-y-6">
         <ErrorGroups videoId={id} live={live} activeGroup={filters.group} onFilter={(group) => setFilter({ group })} />
 
@@ -150,8 +172,16 @@ export function FailedFramesView({ id }: { id: string }) {
           ) : frames.data.frames.length === 0 ? (
             <EmptyState
               className="m-4"
-              title={filters.status === "failed" ? "No failed frames" : `No ${filters.status === "all" ? "" : `${filters.status} `}frames`}
-              description={filters.group ? "No frame in this error group any more." : filters.status === "failed" ? "Every frame that finished succeeded." : undefined}
+              title={filters.status === "failed" ? (inFlight > 0 ? "No failed frames right now" : "No failed frames") : `No ${filters.status === "all" ? "" : `${filters.status} `}frames`}
+              description={
+                filters.group
+                  ? "No frame in this error group any more."
+                  : filters.status === "failed"
+                    ? inFlight > 0
+                      ? `${pluralize(inFlight, "frame")} are still being enhanced; any that fail again are listed here.`
+                      : "Every frame that finished succeeded."
+                    : undefined
+              }
             />
           ) : (
             <FailedFramesTable frames={frames.data.frames} selected={selected} onToggle={toggle} onToggleAll={toggleAll} onOpen={drawer.open} />

@@ -74,12 +74,12 @@ function EnhancerCard({ enhancer }: { enhancer: OpsSnapshot["enhancer"] }) {
         {breaker.state !== "closed" && (
           <p role="status" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950/40 dark:text-amber-200">
             {breaker.state === "open"
-              ? `Calls are paused after ${pluralFailures(breaker.consecutiveFailures)}. Next probe ${formatRelative(breaker.nextProbeAt)}.`
+              ? `Calls are paused after ${pluralFailures(breaker.windowFailures)}. Next probe ${formatRelative(breaker.nextProbeAt)}.`
               : "Probing the service with a single call; traffic resumes when it succeeds."}
           </p>
         )}
         <dl className="grid grid-cols-2 gap-3 text-sm">
-          <Fact label="Consecutive failures" value={formatCount(breaker.consecutiveFailures)} />
+          <Fact label="Failing frames in window" value={formatCount(breaker.windowFailures)} />
           <Fact label="Opened" value={breaker.openedAt ? formatDateTime(breaker.openedAt) : "—"} />
           <Fact label="Rate limit" value={`${formatCount(limits.ratePerSec)} calls/s`} />
           <Fact label="Concurrency limit" value={`${formatCount(limits.concurrency)} calls`} />
@@ -91,7 +91,7 @@ function EnhancerCard({ enhancer }: { enhancer: OpsSnapshot["enhancer"] }) {
   );
 }
 
-const pluralFailures = (n: number) => `${formatCount(n)} consecutive failure${n === 1 ? "" : "s"}`;
+const pluralFailures = (n: number) => `${formatCount(n)} failing frame${n === 1 ? "" : "s"} among the last calls`;
 
 function Usage({ label, used, limit }: { label: string; used: number; limit: number }) {
   const ratio = limit > 0 ? used / limit : 0;

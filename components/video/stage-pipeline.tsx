@@ -1,7 +1,9 @@
 "use client";
 import type { Stage, StageName } from "@/lib/client/types";
+import { STAGE_DEPENDENCIES } from "@/lib/pipeline/stages";
 import { describeError, formatCount, formatElapsed, formatPercent } from "@/lib/client/format";
 import { StatusBadge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { stageRatio, stageTone } from "@/components/videos/stage-mini-bars";
 import { cx } from "@/lib/client/class-names";
@@ -22,6 +24,15 @@ function elapsed(stage: Stage, now: number): string | null {
   return formatElapsed(end - new Date(stage.startedAt).getTime());
 }
 
+/** Why a pending stage will not start: an upstream stage failed, or the video was canceled. */
+function blockedBy(stage: Stage, stages: Stage[], videoStatus: string): string | null {
+  if (stage.status !== "pending") return null;
+  if (videoStatus === "canceled") return "Will not run: the video was canceled";
+  const deps = STAGE_DEPENDENCIES[stage.name];
+  const broken = stages.find((s) => deps.includes(s.name) && (s.status === "failed" || s.status === "canceled" || blockedBy(s, stages, videoStatus)));
+  return broken ? `Will not run: ${broken.name} ${broken.status === "pending" ? "will not run" : broken.status}` : null;
+}
+
 function detail(stage: Stage): string {
   if (stage.name === "enhance" && stage.total > 0) {
     const parts = [`${formatCount(stage.succeeded)} of ${formatCount(stage.total)} frames`];
@@ -35,7 +46,7 @@ function detail(stage: Stage): string {
   return { running: "Working…", succeeded: "Done", failed: "Failed", canceled: "Canceled" }[stage.status] ?? "";
 }
 
-export function StagePipeline({ stages }: { stages: Stage[] }) {
+export function StagePipeline({ stages, videoStatus, onRetry, retrying }: { stages: Stage[]; videoStatus: string; onRetry?: (stage: StageName) => void; retrying?: boolean }) {
   const now = useNow();
   return (
     <ol className="grid gap-3 sm:grid-cols-2 lg:grid-cols-5" aria-label="Pipeline stages">
@@ -74,16 +85,25 @@ export function StagePipeline({ stages }: { stages: Stage[] }) {
             </span>
           </div>
           <p className="text-xs text-zinc-600 dark:text-zinc-400" data-testid="stage-detail">
-            {detail(stage)}
+            {blockedBy(stage, stages, videoStatus) ?? detail(stage)}
           </p>
           <div className="mt-auto flex justify-between text-[11px] text-zinc-400 dark:text-zinc-500">
             <span>{about[stage.name].after ?? "first"}</span>
             <span className="tabular-nums">{elapsed(stage, now) ?? ""}</span>
           </div>
-          {stage.error && (
+          {stage.error && stage.status === "running" && stage.error.retryAt ? (
+            <p role="status" data-testid="stage-retrying" className="rounded-md bg-amber-50 px-2 py-1 text-xs text-amber-800 dark:bg-amber-950/40 dark:text-amber-300">
+              Retrying at {new Date(stage.error.retryAt).toLocaleTimeString()} after: {describeError(stage.error)}
+            </p>
+          ) : stage.error ? (
             <p role="alert" className="rounded-md bg-red-50 px-2 py-1 text-xs text-red-700 dark:bg-red-950/40 dark:text-red-300">
               {describeError(stage.error)}
             </p>
+          ) : null}
+          {stage.status === "failed" && stage.name !== "enhance" && onRetry && (
+            <Button className="self-start" disabled={retrying} onClick={() => onRetry(stage.name)}>
+              Retry {stage.name}
+            </Button>
           )}
         </li>
       ))}

@@ -34,6 +34,7 @@ export function VideoActions({ video }: { video: VideoDetail }) {
   const succeeded = enhance?.succeeded ?? 0;
   const unfinished = (enhance?.pending ?? 0) + (enhance?.running ?? 0);
   const live = isLive(video.status);
+  const failedStages = video.stages.filter((s) => s.status === "failed").map((s) => s.name);
   const canEncodeAnyway =
     failed > 0 && unfinished === 0 && encodeStage?.status !== "running" && encodeStage?.status !== "succeeded";
 
@@ -49,7 +50,7 @@ export function VideoActions({ video }: { video: VideoDetail }) {
       description:
         failed > 0
           ? `Only these ${formatCount(failed)} frames are sent to the enhancer again; the ${pluralize(succeeded, "frame")} that already succeeded are skipped. Thumbnails and encode run again once they finish.`
-          : "The stages that failed run again; finished work is kept.",
+          : `${failedStages.join(", ") || "The failed stages"} and what depends on ${failedStages.length === 1 ? "it" : "them"} run again; finished work is kept and no frame is enhanced again.`,
       confirmLabel: failed > 0 ? `Re-queue ${formatCount(failed)}` : "Retry",
       tone: "primary",
     },
@@ -74,6 +75,10 @@ export function VideoActions({ video }: { video: VideoDetail }) {
       if (action === "cancel") {
         await cancel.mutateAsync(undefined);
         toast.success("Processing canceled; finished frames are kept.");
+      } else if (action === "retry" && failed === 0) {
+        // No failed frame: a stage failed on its own (encode, thumbnails, ...); run those again.
+        await retry.mutateAsync({ stages: failedStages });
+        toast.success(`${failedStages.join(", ")} run${failedStages.length === 1 ? "s" : ""} again.`);
       } else if (action === "retry") {
         const { requeued } = await retry.mutateAsync({ status: "failed" });
         if (requeued > 0) toast.success(`${pluralize(requeued, "frame")} re-queued.`);

@@ -4,7 +4,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { ApiError, messageOf } from "@/lib/client/api";
 import { describeError, formatBytes, formatClock, formatCount, formatDateTime, formatRelative } from "@/lib/client/format";
-import { isLive, keys, useVideo } from "@/lib/client/queries";
+import { isLive, keys, useRetry, useVideo } from "@/lib/client/queries";
+import type { StageName } from "@/lib/client/types";
+import { toast } from "sonner";
 import { useFrameParam } from "@/lib/client/use-search-param-state";
 import { StatusBadge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
@@ -27,6 +29,15 @@ export function VideoDetailView({ id }: { id: string }) {
   const client = useQueryClient();
   const status = video.data?.status;
   const live = isLive(status);
+  const stageRetry = useRetry(id);
+  const retryStage = async (stage: StageName) => {
+    try {
+      await stageRetry.mutateAsync({ stages: [stage] });
+      toast.success(`${stage} runs again.`);
+    } catch (error) {
+      toast.error(messageOf(error));
+    }
+  };
 
   // Side queries poll only while the video is live; refresh them once more when it settles.
   useEffect(() => {
@@ -106,7 +117,7 @@ export function VideoDetailView({ id }: { id: string }) {
 
       {v.error && <ErrorState message={describeError(v.error) ?? ""} />}
 
-      <StagePipeline stages={v.stages} />
+      <StagePipeline stages={v.stages} videoStatus={v.status} onRetry={(stage) => void retryStage(stage)} retrying={stageRetry.isPending} />
       <FrameStats video={v} />
       <TimelineCard videoId={v.id} live={live} />
       <FrameMapCard videoId={v.id} live={live} fps={m.fps} onOpenFrame={drawer.open} />

@@ -5,6 +5,7 @@
 // the database nothing.
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api } from "./api";
+import { recordRecentRate } from "./recent-rate";
 import { TERMINAL_VIDEO_STATUSES, type FrameFilters, type RetryTarget, type VideoStatus } from "./types";
 
 export const LIVE_INTERVAL_MS = 1500;
@@ -46,7 +47,10 @@ export function useVideos(status: VideoStatus | null, q: string, range: DateRang
 export function useVideo(id: string) {
   return useQuery({
     queryKey: keys.video(id),
-    queryFn: () => api.getVideo(id),
+    queryFn: async () => {
+      const video = await api.getVideo(id);
+      return { ...video, recentFps: recordRecentRate(video) };
+    },
     refetchInterval: (query) => (isLive(query.state.data?.status) ? LIVE_INTERVAL_MS : false),
     refetchIntervalInBackground: false,
     retry: (count, error) => !(error instanceof ApiError && error.status === 404) && count < 2,

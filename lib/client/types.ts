@@ -3,6 +3,7 @@
 // with `import type`, which the compiler erases: one declaration, no server
 // code in the bundle. The rest is declared here.
 import type { FrameRow } from "@/lib/pipeline/queries/frames";
+import type { CallPause } from "@/lib/pipeline/queries/call-pause";
 import type { WorkerView } from "@/lib/pipeline/queries/ops";
 import type { TimelinePoint } from "@/lib/pipeline/queries/timeline";
 
@@ -10,6 +11,7 @@ export type { FrameError } from "@/lib/pipeline/queries/frame-error";
 export type { ErrorGroup, FrameRow } from "@/lib/pipeline/queries/frames";
 export type { FrameAttemptView as FrameAttempt, FrameDetail } from "@/lib/pipeline/queries/frame-detail";
 export type { TimelinePoint } from "@/lib/pipeline/queries/timeline";
+export type { CallPause } from "@/lib/pipeline/queries/call-pause";
 
 export type VideoStatus = "queued" | "processing" | "completed" | "failed" | "canceled";
 export type StageStatus = "pending" | "running" | "succeeded" | "failed" | "skipped" | "canceled";
@@ -24,6 +26,8 @@ export interface ApiErrorBody {
   code: string;
   message: string;
   detail?: string;
+  /** On a running stage: the run failed for a reason that may pass, and runs again at this time. */
+  retryAt?: string;
 }
 
 export interface Stage {
@@ -90,6 +94,10 @@ export interface VideoDetail {
     thumbnailsVtt: string | null;
   };
   throughput: { fps: number; etaSec: number | null };
+  /** Why no frame is being enhanced right now, and until when (lib/pipeline/queries/call-pause.ts). */
+  pause: CallPause | null;
+  /** Client-side: frames per second over the last seconds of polls (lib/client/recent-rate.ts). */
+  recentFps?: number | null;
 }
 
 export interface FrameMap {
@@ -112,7 +120,7 @@ export interface FrameFilters {
   cursor: string | null;
 }
 
-export type RetryTarget = { frames: number[] } | { status: "failed" } | { fingerprint: string };
+export type RetryTarget = { frames: number[] } | { status: "failed" } | { fingerprint: string } | { stages: StageName[] };
 
 export interface OpsSnapshot {
   workers: WorkerView[];
@@ -121,7 +129,7 @@ export interface OpsSnapshot {
     mode: string;
     breaker: {
       state: "closed" | "open" | "half-open" | string;
-      consecutiveFailures: number;
+      windowFailures: number;
       openedAt: string | null;
       nextProbeAt: string | null;
     };

@@ -14,6 +14,15 @@ export interface LimiterState {
   nextProbeMs: number | null;
   probeToken: string | null;
   probeExpiresMs: number | null;
+  /** When the breaker last opened (epoch ms). */
+  openedMs?: number | null;
+  /** The last time a frame that never failed before was refused by the breaker (epoch ms). */
+  freshWaitingMs?: number | null;
+}
+
+/** Who asks: a frame that has never failed (fresh) is the better probe, since its failure says something about the service. */
+export interface Caller {
+  fresh: boolean;
 }
 
 export type Admission =
@@ -34,8 +43,9 @@ export function decideAdmission(
   state: LimiterState,
   nowMs: number,
   permitsInUse: number,
-  limits: Pick<EnhancerLimits, "ratePerSec" | "burst" | "concurrency">,
+  limits: Pick<EnhancerLimits, "ratePerSec" | "burst" | "concurrency"> & { breaker?: { openMs: number } },
   random: () => number = Math.random,
+  caller: Caller = { fresh: true },
 ): Admission {
   // Breaker first: while the service is down, neither tokens nor slots matter.
   let probe = false;
@@ -51,6 +61,16 @@ export function decideAdmission(
       return { admit: false, reason: "breaker", waitMs: Math.min(state.probeExpiresMs - nowMs, PROBE_POLL_MS) };
     }
     probe = true;
+  }
+  // The probe decides whether the fleet resumes. A frame that failed before
+  // may be bad on its own (a poison frame), and its failure would keep the
+  // breaker open with the service fine; so while a fresh frame has been
+  // waiting since the breaker opened, the probe is left to it. The memory is
+  // bounded, so frames that failed before are never starved when no fresh
+  // frame is left (a canceled video, the tail of a video).
+  if (probe && !caller.fresh && state.freshWaitingMs != null && state.freshWaitingMs >= (state.openedMs ?? 0)) {
+    const memoryMs = (limits.breaker?.openMs ?? 0) + 2 * PROBE_POLL_MS;
+    if (nowMs - state.freshWaitingMs < memoryMs) return { admit: false, reason: "breaker", waitMs: PROBE_POLL_MS };
   }
 
   if (permitsInUse >= limits.concurrency) {

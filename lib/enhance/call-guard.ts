@@ -1,5 +1,5 @@
 import type { RefusalReason } from "./admission";
-import { classifyError, type EnhanceError } from "./errors";
+import { classifyError, EnhanceError } from "./errors";
 import type { EnhancerLimits } from "./limits";
 import { acquireCall } from "./sql/acquire-call";
 import { releaseCall, type CallOutcome } from "./sql/release-call";
@@ -33,12 +33,13 @@ export type Permit =
  * row lock, so a crowd of waiters polling at the exact "next token" instant
  * would spend the database on refusals (N waiters x rate queries/s).
  */
-export async function waitForPermit(db: Queryable, options: GuardOptions): Promise<Permit> {
+export async function waitForPermit(db: Queryable, options: GuardOptions, frame?: GuardedFrame): Promise<Permit> {
   const { workerId, limits, signal } = options;
+  const fresh = frame?.fresh ?? true;
   const maxWaitMs = options.maxWaitMs ?? 2000;
   const started = performance.now();
   for (let refusals = 0; ; refusals++) {
-    const admission = await acquireCall(db, { workerId, ...limits });
+    const admission = await acquireCall(db, { workerId, ...limits, fresh });
     if (admission.ok) {
       const { permitId } = admission;
       let released = false;
@@ -48,7 +49,11 @@ export async function waitForPermit(db: Queryable, options: GuardOptions): Promi
         release: async (outcome, details) => {
           if (released) return;
           released = true;
-          await releaseCall(db, permitId, outcome, { breaker: limits.breaker, pauseMs: details?.pauseMs ?? 0 });
+          await releaseCall(db, permitId, outcome, {
+            breaker: limits.breaker,
+            pauseMs: details?.pauseMs ?? 0,
+            ...(frame ? { frame: { key: `${frame.videoId}:${frame.frameIndex}`, fresh } } : {}),
+          });
         },
       };
     }
@@ -66,7 +71,7 @@ const MAX_BACKOFF_MS = 1000;
 
 /** The guard the frame engine passes to guardedCall: a permit, or how long to wait. */
 export function createCallGuard(db: Queryable, options: GuardOptions): CallGuard {
-  return (_frame) => waitForPermit(db, options);
+  return (frame) => waitForPermit(db, options, frame);
 }
 
 /**
@@ -97,6 +102,12 @@ export function breakerOutcomeFor(error: EnhanceError): { outcome: CallOutcome; 
 export interface GuardedFrame {
   videoId: string;
   frameIndex: number;
+  /**
+   * The frame has never failed before. Only such frames' failures tell the
+   * breaker about the service's health, and they make the better probes: a
+   * frame that failed before may be bad on its own.
+   */
+  fresh: boolean;
 }
 
 /** Permission to call the external enhancer for one frame (fleet-wide rate limit, concurrency cap, breaker). */
@@ -104,7 +115,7 @@ export type CallGuard = (frame: GuardedFrame) => Promise<Permit>;
 
 export type GuardedCallResult =
   | { status: "enhanced"; image: Buffer }
-  /** No call was made (no permit, or the guard itself could not be asked): not an attempt. */
+  /** No call was made (no permit for now): not an attempt. */
   | { status: "refused"; waitMs: number }
   /** The call was made and failed. */
   | { status: "failed"; error: EnhanceError };
@@ -125,10 +136,13 @@ export async function guardedCall(guard: CallGuard | undefined, frame: GuardedFr
   if (guard) {
     try {
       permit = await guard(frame);
-    } catch {
-      // The limiter's database is unreachable: no call was made, so nothing
-      // is spent; the frame comes back once the database may answer again.
-      return { status: "refused", waitMs: GUARD_UNAVAILABLE_WAIT_MS };
+    } catch (thrown) {
+      // The limiter's database failed us: no call was made, but this is not
+      // the service asking us to wait either. A failed attempt (retryable),
+      // so a guard that keeps failing (a bug, a broken schema) ends in a
+      // failed frame with its reason instead of a frame deferred forever.
+      const cause = thrown instanceof Error ? thrown.message : String(thrown);
+      return { status: "failed", error: new EnhanceError({ errorClass: "GuardUnavailable", message: `the fleet-wide limiter could not be asked: ${cause}`, retryable: true, cause: thrown }) };
     }
     if (!permit.ok) return { status: "refused", waitMs: permit.waitMs };
   }
@@ -146,8 +160,6 @@ export async function guardedCall(guard: CallGuard | undefined, frame: GuardedFr
   if (permit?.ok) await releaseQuietly(permit, "success", 0);
   return { status: "enhanced", image };
 }
-
-const GUARD_UNAVAILABLE_WAIT_MS = 2000;
 
 async function releaseQuietly(permit: Extract<Permit, { ok: true }>, outcome: CallOutcome, pauseMs: number) {
   await permit.release(outcome, { pauseMs }).catch(() => {});

@@ -11,6 +11,10 @@ export const PROCESSING_ERROR_CODES = [
   "binary_not_found",
   "probe_failed",
   "ffmpeg_failed",
+  // killed by a signal we did not send (the OOM killer, an operator): worth a retry
+  "ffmpeg_killed",
+  // no progress for FFMPEG_STALL_SECONDS: killed by us, worth a retry
+  "ffmpeg_stalled",
   "frames_missing",
   "aborted",
 ] as const;

@@ -193,6 +193,7 @@ async function runFfmpeg(
   switch (outcome.kind) {
     case "exited":
       if (outcome.exitCode === 0) return;
+      if (outcome.exitSignal) throw new MediaError("ffmpeg_killed", `ffmpeg ${what} was killed by ${outcome.exitSignal}`, { detail });
       throw new MediaError(
         "ffmpeg_failed",
         `ffmpeg ${what} failed: ${lastLine(outcome.stderrTail) || (outcome.exitSignal ? `killed by ${outcome.exitSignal}` : `exit code ${outcome.exitCode}`)}`,

@@ -37,7 +37,7 @@ export function pipelineRegistry(s: MetricsSnapshot): Registry {
     jobs.set({ queue: q.name, state: "active" }, q.active);
   }
   gauge(r, "framewise_enhancer_breaker_state", "Circuit breaker of the enhancement service: 0 closed, 1 half-open, 2 open.").set(BREAKER_STATE_VALUE[s.breakerState] ?? 0);
-  gauge(r, "framewise_enhancer_breaker_consecutive_failures", "Consecutive service-side failures counted by the breaker.").set(s.consecutiveFailures);
+  gauge(r, "framewise_enhancer_breaker_window_failures", "Failing frames in the breaker's window of recent calls (distinct frames).").set(s.windowFailures);
   gauge(r, "framewise_enhancer_permits_in_use", "Calls to the enhancement service in flight across the fleet.").set(s.permitsInUse);
   gauge(r, "framewise_enhancer_concurrency_limit", "Fleet-wide cap on calls in flight (ENHANCER_CONCURRENCY).").set(s.limits.concurrency);
   gauge(r, "framewise_enhancer_tokens", "Tokens left in the fleet-wide rate limiter's bucket.").set(s.tokens);

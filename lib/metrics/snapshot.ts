@@ -18,7 +18,7 @@ export interface MetricsSnapshot {
   videos: Record<VideoStatus, number>;
   queues: QueueDepth[];
   breakerState: BreakerState;
-  consecutiveFailures: number;
+  windowFailures: number;
   workersOnline: number;
   permitsInUse: number;
   tokens: number;
@@ -45,7 +45,7 @@ export async function readMetricsSnapshot(db: Queryable, limits: EnhancerLimits)
     videos: Object.fromEntries(VIDEO_STATUSES.map((s) => [s, byStatus[s] ?? 0])) as Record<VideoStatus, number>,
     queues,
     breakerState: enhancer.breakerState,
-    consecutiveFailures: enhancer.consecutiveFailures,
+    windowFailures: enhancer.windowFailures,
     workersOnline,
     permitsInUse: enhancer.permitsInUse,
     tokens: enhancer.tokens,

@@ -7,4 +7,6 @@ export interface PipelineContext {
   boss: PgBoss;
   dataDir: string;
   frameMaxAttempts: number;
+  /** Backoff scale of stage retries (lib/pipeline/outcome.ts STAGE_RETRY_BASE_MS when unset; tests shorten it). */
+  stageRetryBaseMs?: number;
 }

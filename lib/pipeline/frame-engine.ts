@@ -8,7 +8,7 @@ import type { FrameJob } from "@/lib/queue/jobs";
 import { localFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import type { PipelineContext } from "./context";
 import { finishEnhanceWhenDone } from "./flow";
-import { retryDelayMs } from "./retry-policy";
+import { decide, RETRY_BASE_MS, type Failure } from "./outcome";
 import { claimFrames, type ClaimedFrame } from "./sql/claim-frames";
 import { completeFrames, deferFrames, extendLeases, failFrames, type FrameFailure, type FrameOutcome } from "./sql/settle-frames";
 
@@ -80,9 +80,10 @@ async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: str
   try {
     image = store.readSource(videoId, frame.frameIndex);
   } catch (raw) {
-    return { kind: "failed", frame, error: classifyError(raw), startedAt, durationMs: Date.now() - startedAt.getTime() };
+    return failed(frame, classifyError(raw), startedAt);
   }
-  const call = await guardedCall(opts.guard, { videoId, frameIndex: frame.frameIndex }, () =>
+  // attempts counts this claim; a deferral gives its attempt back, so 1 means "never failed".
+  const call = await guardedCall(opts.guard, { videoId, frameIndex: frame.frameIndex, fresh: frame.attempts === 1 }, () =>
     opts.enhancer.enhance({ videoId, frameIndex: frame.frameIndex, image, ...size, signal: opts.signal }),
   );
   if (call.status === "refused") return { kind: "deferred", frame, waitMs: call.waitMs };
@@ -92,31 +93,46 @@ async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: str
       return { kind: "done", frame };
     } catch (raw) {
       // A full disk: the result is lost, the frame has to be tried again.
-      return { kind: "failed", frame, error: classifyError(raw), startedAt, durationMs: Date.now() - startedAt.getTime() };
+      return failed(frame, classifyError(raw), startedAt);
     }
   }
-  const { error } = call;
-  // A 429 or our own shutdown is waiting, not failing: no attempt is spent.
-  if (error.errorClass === "Aborted") return { kind: "deferred", frame, waitMs: 0 };
-  if (error.httpStatus === 429) return { kind: "deferred", frame, waitMs: error.retryAfterMs ?? retryDelayMs(frame.attempts) };
+  return failed(frame, call.error, startedAt);
+}
+
+function failed(frame: ClaimedFrame, error: EnhanceError, startedAt: Date): Outcome {
   return { kind: "failed", frame, error, startedAt, durationMs: Date.now() - startedAt.getTime() };
+}
+
+/** A failed call, as the retry rules (./outcome.ts) see it: a 429 or our own shutdown is waiting, not failing. */
+function frameFailure(error: EnhanceError): Failure {
+  if (error.errorClass === "Aborted") return { retryable: true, waiting: true };
+  // A 429 without Retry-After: the fleet pauses a second (breakerOutcomeFor), so does the frame.
+  if (error.httpStatus === 429) return { retryable: true, waiting: true, retryAfterMs: error.retryAfterMs ?? RETRY_BASE_MS };
+  return { retryable: error.retryable, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
 }
 
 async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[]): Promise<void> {
   const { ctx } = opts;
-  const done = outcomes.filter((o) => o.kind === "done").map((o) => o.frame);
-  const failed = outcomes.flatMap((o) => (o.kind === "failed" ? [o] : []));
-  const deferred = outcomes.flatMap((o) => (o.kind === "deferred" ? [o] : []));
   const now = Date.now();
-  const failures: FrameFailure[] = failed.map((o) => {
-    const final = !o.error.retryable || o.frame.attempts >= o.frame.attemptLimit;
+  const done: ClaimedFrame[] = [];
+  const deferred: { frame: ClaimedFrame; waitMs: number }[] = [];
+  const failed: { o: Extract<Outcome, { kind: "failed" }>; retryAt: Date | null }[] = [];
+  for (const o of outcomes) {
+    if (o.kind === "done") done.push(o.frame);
+    else if (o.kind === "deferred") deferred.push(o);
+    else {
+      const decision = decide(frameFailure(o.error), { attempt: o.frame.attempts, attemptLimit: o.frame.attemptLimit }, now);
+      if (decision.kind === "snooze") deferred.push({ frame: o.frame, waitMs: decision.forMs });
+      else failed.push({ o, retryAt: decision.kind === "retry" ? decision.at : null });
+    }
+  }
+  const failures: FrameFailure[] = failed.map(({ o, retryAt }) => {
     const metadata = { ...o.error.toMetadata(), attempt: o.frame.attempts, workerId: opts.workerId, durationMs: o.durationMs, at: new Date().toISOString() };
-    const retryMs = Math.max(retryDelayMs(o.frame.attempts), o.error.retryAfterMs ?? 0);
     return {
       ...outcome(o.frame),
       error: metadata,
       fingerprint: errorFingerprint(metadata),
-      retryAt: final ? null : new Date(now + retryMs),
+      retryAt,
       startedAt: o.startedAt,
       durationMs: o.durationMs,
       workerId: opts.workerId,
@@ -131,7 +147,7 @@ async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[])
     retried = await withDeadlockRetry(() =>
       transaction(ctx.pool, async (tx) => {
         const settled = await failFrames(tx, videoId, failures);
-        const retryAtByFrame = new Map(failed.map((o, i) => [o.frame.frameIndex, failures[i]?.retryAt ?? null]));
+        const retryAtByFrame = new Map(failed.map(({ o, retryAt }) => [o.frame.frameIndex, retryAt]));
         const retryJobs = settled
           .filter((s) => !s.final)
           .map((s) => ({ videoId, frameIndex: s.frameIndex, startAfter: retryAtByFrame.get(s.frameIndex) ?? null }));

@@ -49,8 +49,8 @@ export function onTransaction(client: pg.PoolClient): IDatabase {
   return { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
 }
 
-export async function sendVideoJob(boss: PgBoss, queue: Exclude<QueueName, "enhance" | "sweep">, job: VideoJob, client?: pg.PoolClient): Promise<void> {
-  await boss.send(queue, job, client ? { db: onTransaction(client) } : {});
+export async function sendVideoJob(boss: PgBoss, queue: Exclude<QueueName, "enhance" | "sweep">, job: VideoJob, client?: pg.PoolClient, startAfter?: Date): Promise<void> {
+  await boss.send(queue, job, { ...(client ? { db: onTransaction(client) } : {}), ...(startAfter ? { startAfter } : {}) });
 }
 
 // pg-boss's insert takes an array; large fan-outs go in slices so one

@@ -12,7 +12,8 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-export const videoJob = z.object({ videoId: z.string().uuid() });
+// attempt: the stage's run number when a transient failure scheduled it again (lib/pipeline/stage-run.ts).
+export const videoJob = z.object({ videoId: z.string().uuid(), attempt: z.number().int().min(1).optional() });
 export type VideoJob = z.infer<typeof videoJob>;
 
 export const frameJob = z.object({ videoId: z.string().uuid(), frameIndex: z.number().int().min(0) });

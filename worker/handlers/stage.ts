@@ -1,20 +1,20 @@
-import type { JobWithMetadata } from "pg-boss";
+import type { Job } from "pg-boss";
 import type { PipelineContext } from "@/lib/pipeline/context";
+import { runStageAttempt, type StageRunner, type StageRunnerName } from "@/lib/pipeline/stage-run";
 import { videoJob } from "@/lib/queue/jobs";
 
-/** `lastAttempt`: pg-boss will not retry this job again, so a transient failure must now be recorded as the stage's. */
-export type StageRunner = (ctx: PipelineContext, videoId: string, signal?: AbortSignal, job?: { lastAttempt: boolean }) => Promise<void>;
+export type { StageRunner };
 
 /**
  * Queues `preprocess`, `thumbnails`, `captions`, `encode`: one video per job.
- * The runner records the stage's own failures on its row; what it throws
- * (database unreachable, shutdown) fails the job so pg-boss retries it.
+ * runStageAttempt settles the run (ok, retry at, fail, or, on shutdown, a
+ * throw that lets pg-boss hand the job to another worker).
  */
-export function stageHandler(ctx: PipelineContext, run: StageRunner, signal: AbortSignal) {
-  return async (jobs: JobWithMetadata<unknown>[]) => {
+export function stageHandler(ctx: PipelineContext, stage: StageRunnerName, run: StageRunner, signal: AbortSignal) {
+  return async (jobs: Job<unknown>[]) => {
     for (const job of jobs) {
-      const { videoId } = videoJob.parse(job.data);
-      await run(ctx, videoId, signal, { lastAttempt: job.retryCount >= job.retryLimit });
+      const { videoId, attempt = 1 } = videoJob.parse(job.data);
+      await runStageAttempt(ctx, stage, run, { videoId, attempt }, signal);
     }
   };
 }

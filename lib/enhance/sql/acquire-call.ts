@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { decideAdmission, type BreakerState, type LimiterState, type RefusalReason } from "../admission";
+import { decideAdmission, PROBE_POLL_MS, type BreakerState, type LimiterState, type RefusalReason } from "../admission";
 import { assertLimits, type EnhancerLimits } from "../limits";
 import { inTransaction, type Queryable } from "./transaction";
 
@@ -25,6 +25,8 @@ export type AcquireResult =
 
 export interface AcquireOptions extends EnhancerLimits {
   workerId: string;
+  /** The frame has never failed before (default true): the preferred half-open probe. */
+  fresh?: boolean;
 }
 
 // Serialises every acquirer of the fleet on the single state row. Only this
@@ -39,7 +41,9 @@ const LOCK_STATE = `
          breaker_state,
          (extract(epoch FROM next_probe_at) * 1000)::float8    AS next_probe_ms,
          probe_token,
-         (extract(epoch FROM probe_expires_at) * 1000)::float8 AS probe_expires_ms
+         (extract(epoch FROM probe_expires_at) * 1000)::float8 AS probe_expires_ms,
+         (extract(epoch FROM opened_at) * 1000)::float8        AS opened_ms,
+         (extract(epoch FROM fresh_waiting_at) * 1000)::float8 AS fresh_waiting_ms
     FROM enhancer_state
    WHERE id = $1
      FOR UPDATE`;
@@ -89,7 +93,16 @@ interface StateRow {
   next_probe_ms: number | null;
   probe_token: string | null;
   probe_expires_ms: number | null;
+  opened_ms: number | null;
+  fresh_waiting_ms: number | null;
 }
+
+// A fresh frame turned away by the breaker leaves a mark, so that frames
+// that failed before leave it the probe (decideAdmission). Written at most
+// once per PROBE_POLL_MS, so a crowd of waiters does not turn into writes.
+const MARK_FRESH_WAITING = `
+  UPDATE enhancer_state SET fresh_waiting_at = to_timestamp($2::float8 / 1000)
+   WHERE id = $1 AND (fresh_waiting_at IS NULL OR fresh_waiting_at < to_timestamp($2::float8 / 1000) - $3::float8 * interval '1 millisecond')`;
 
 /**
  * Asks for permission to make one call to the external service, for the whole
@@ -111,11 +124,18 @@ export async function acquireCall(db: Queryable, options: AcquireOptions): Promi
       nextProbeMs: row.next_probe_ms,
       probeToken: row.probe_token,
       probeExpiresMs: row.probe_expires_ms,
+      openedMs: row.opened_ms,
+      freshWaitingMs: row.fresh_waiting_ms,
     };
-    const decision = decideAdmission(state, nowMs, inUse, options);
-    // A refusal writes nothing: the refill is a function of refilled_at, so
-    // it is computed again, identically, by the next caller.
-    if (!decision.admit) return { ok: false, reason: decision.reason, waitMs: decision.waitMs };
+    const fresh = options.fresh ?? true;
+    const decision = decideAdmission(state, nowMs, inUse, options, Math.random, { fresh });
+    // A refusal writes nothing (the refill is a function of refilled_at, so
+    // it is computed again, identically, by the next caller), except the
+    // mark of a fresh frame waiting for the breaker.
+    if (!decision.admit) {
+      if (decision.reason === "breaker" && fresh) await tx.query(MARK_FRESH_WAITING, [ENHANCER_STATE_ID, nowMs, PROBE_POLL_MS]);
+      return { ok: false, reason: decision.reason, waitMs: decision.waitMs };
+    }
     const permitId = randomUUID();
     const expiresMs = nowMs + options.permitTtlMs;
     await tx.query(GRANT, [

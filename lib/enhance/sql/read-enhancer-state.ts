@@ -5,7 +5,8 @@ import type { Queryable } from "./transaction";
 
 export interface EnhancerStateView {
   breakerState: BreakerState;
-  consecutiveFailures: number;
+  /** Failing frames in the breaker's window of recent calls (lib/enhance/sql/release-call.ts). */
+  windowFailures: number;
   openedAt: Date | null;
   nextProbeAt: Date | null;
   /** A half-open probe call is out right now. */
@@ -26,7 +27,7 @@ export interface EnhancerStateView {
 const READ_STATE = `
   SELECT s.tokens,
          (extract(epoch FROM s.refilled_at) * 1000)::float8 AS refilled_ms,
-         s.breaker_state, s.consecutive_failures, s.opened_at, s.next_probe_at,
+         s.breaker_state, s.window_failures, s.opened_at, s.next_probe_at,
          (s.probe_token IS NOT NULL AND s.probe_expires_at > now.t) AS probe_in_flight,
          s.updated_at,
          (extract(epoch FROM now.t) * 1000)::float8 AS now_ms,
@@ -38,7 +39,7 @@ interface Row {
   tokens: number | null;
   refilled_ms: number | null;
   breaker_state: BreakerState | null;
-  consecutive_failures: number | null;
+  window_failures: number | null;
   opened_at: Date | null;
   next_probe_at: Date | null;
   probe_in_flight: boolean | null;
@@ -58,7 +59,7 @@ export async function readEnhancerState(db: Queryable, limits?: EnhancerLimits):
   }
   return {
     breakerState: r.breaker_state ?? "closed",
-    consecutiveFailures: r.consecutive_failures ?? 0,
+    windowFailures: r.window_failures ?? 0,
     openedAt: r.opened_at,
     nextProbeAt: r.next_probe_at,
     probeInFlight: r.probe_in_flight ?? false,

@@ -5,7 +5,7 @@ import type { Queryable } from "./transaction";
 
 /**
  * success: the service answered properly (closes the breaker).
- * failure: the service is failing (5xx, 408, timeout, connection error, garbage 200).
+ * failure: the service may be failing (5xx, 408, timeout, connection error, garbage 200).
  * neutral: says nothing about the service's health (4xx, 429, our own abort).
  */
 export type CallOutcome = "success" | "failure" | "neutral";
@@ -18,6 +18,13 @@ export interface ReleaseOptions {
    * service's limit is global, so one worker obeying it alone would not help.
    */
   pauseMs?: number;
+  /** The frame called: its key (one window entry per frame) and whether it had never failed before. */
+  frame?: { key: string; fresh: boolean };
+}
+
+/** Calls the breaker judges the service over: twice the threshold, so one bad frame in a healthy stream never opens it. */
+export function windowSize(breaker: BreakerConfig): number {
+  return Math.max(4, 2 * breaker.failureThreshold);
 }
 
 export interface ReleaseResult {
@@ -38,44 +45,68 @@ export const MAX_PAUSE_MS = 60_000;
 //
 // A fleet-wide pause empties the bucket and moves refilled_at into the future;
 // decideAdmission grants nothing until the bucket refills from then.
-const PAUSE_SET = `
-           tokens = CASE WHEN $3::float8 > 0 THEN LEAST(tokens, 0) ELSE tokens END,
-           refilled_at = CASE WHEN $3::float8 > 0
-                              THEN GREATEST(refilled_at, clock_timestamp() + $3::float8 * interval '1 millisecond')
+const pauseSet = (ms: string) => `
+           tokens = CASE WHEN ${ms}::float8 > 0 THEN LEAST(tokens, 0) ELSE tokens END,
+           refilled_at = CASE WHEN ${ms}::float8 > 0
+                              THEN GREATEST(refilled_at, clock_timestamp() + ${ms}::float8 * interval '1 millisecond')
                               ELSE refilled_at END`;
 
-// Touches the state row only when there is something to reset, so that in
-// steady state successful calls never queue on the acquirers' row lock.
-// Unlike acquireCall, releases commit durably: they may run on a caller's
-// connection, and one that only deletes a permit (the common case) holds no
-// lock anyone waits on, so the WAL flush costs latency, not fleet throughput.
+// The breaker judges the service over a window of the last calls, one entry
+// per distinct frame (a streak would read the tail of a video whose last
+// frames are its bad ones as an outage). This expression is the window after
+// the call being released: the frame's earlier entry dropped, this outcome
+// appended, the oldest entries beyond the window's size cut. $3 is the
+// frame's key, $4 the outcome (ok or not), $5 the window size. It reads the
+// row's current health_window: in an UPDATE, SET expressions are evaluated
+// on the latest row version once its lock is held.
+const PUSHED = `(
+  SELECT COALESCE(jsonb_agg(b.e ORDER BY b.n), '[]'::jsonb) FROM (
+    SELECT a.e, a.n FROM (
+      SELECT x.e, x.n FROM jsonb_array_elements(health_window) WITH ORDINALITY AS x(e, n) WHERE x.e->>'f' IS DISTINCT FROM $3::text
+      UNION ALL SELECT jsonb_build_object('f', $3::text, 'ok', $4::boolean), 9223372036854775807
+    ) a ORDER BY a.n DESC LIMIT $5
+  ) b)`;
+const PUSHED_FAILURES = `(SELECT count(*)::int FROM jsonb_array_elements(${PUSHED}) w WHERE w->>'ok' = 'false')`;
+
+// A success closes the breaker, whatever its state, and starts its window
+// afresh. It touches the state row only when there is something to change,
+// so that in steady state successful calls never queue on the acquirers' row
+// lock. Unlike acquireCall, releases commit durably: they may run on a
+// caller's connection, and one that only deletes a permit (the common case)
+// holds no lock anyone waits on, so the WAL flush costs latency, not fleet
+// throughput.
 const RELEASE_SUCCESS = `
   WITH released AS (DELETE FROM enhancer_permits WHERE id = $1 RETURNING id),
        state AS (
          UPDATE enhancer_state
-            SET breaker_state = 'closed', consecutive_failures = 0, opened_at = NULL, next_probe_at = NULL,
+            SET health_window = CASE WHEN breaker_state <> 'closed' THEN jsonb_build_array(jsonb_build_object('f', $3::text, 'ok', true)) ELSE ${PUSHED} END,
+                window_failures = CASE WHEN breaker_state <> 'closed' THEN 0 ELSE ${PUSHED_FAILURES} END,
+                breaker_state = 'closed', opened_at = NULL, next_probe_at = NULL,
                 probe_token = NULL, probe_expires_at = NULL, updated_at = clock_timestamp()
-          WHERE id = $2 AND (breaker_state <> 'closed' OR consecutive_failures <> 0)
+          WHERE id = $2 AND (breaker_state <> 'closed' OR window_failures <> 0)
          RETURNING breaker_state
        )
   SELECT (SELECT count(*) FROM released)::int AS released, (SELECT breaker_state FROM state) AS breaker_state`;
 
 // The breaker (re)opens when the failed call was the probe, or when a closed
-// breaker reaches the threshold. Failures of calls that started before it
-// opened only add to the count: they must not push the next probe back.
-const REOPEN = `(COALESCE(probe_token = $1, false) OR (breaker_state = 'closed' AND consecutive_failures + 1 >= $4))`;
+// breaker's window holds failureThreshold failing frames that are at least
+// half of its entries: a service that fails one frame in ten is up. Failures
+// of calls that started before it opened only enter the window: they must
+// not push the next probe back.
+const REOPEN = `(COALESCE(probe_token = $1, false) OR (breaker_state = 'closed' AND ${PUSHED_FAILURES} >= $6 AND 2 * ${PUSHED_FAILURES} >= jsonb_array_length(${PUSHED})))`;
 const RELEASE_FAILURE = `
   WITH released AS (DELETE FROM enhancer_permits WHERE id = $1 RETURNING id),
        state AS (
          UPDATE enhancer_state
-            SET consecutive_failures = consecutive_failures + 1,
+            SET health_window = ${PUSHED},
+                window_failures = ${PUSHED_FAILURES},
                 breaker_state = CASE WHEN ${REOPEN} THEN 'open' ELSE breaker_state END,
                 opened_at = CASE WHEN ${REOPEN} THEN clock_timestamp() ELSE opened_at END,
-                next_probe_at = CASE WHEN ${REOPEN} THEN clock_timestamp() + $5::float8 * interval '1 millisecond'
+                next_probe_at = CASE WHEN ${REOPEN} THEN clock_timestamp() + $7::float8 * interval '1 millisecond'
                                      ELSE next_probe_at END,
                 probe_token = CASE WHEN COALESCE(probe_token = $1, false) THEN NULL ELSE probe_token END,
                 probe_expires_at = CASE WHEN COALESCE(probe_token = $1, false) THEN NULL ELSE probe_expires_at END,
-                ${PAUSE_SET},
+                ${pauseSet("$8")},
                 updated_at = clock_timestamp()
           WHERE id = $2
          RETURNING breaker_state
@@ -91,7 +122,7 @@ const RELEASE_NEUTRAL = `
          UPDATE enhancer_state
             SET probe_token = CASE WHEN COALESCE(probe_token = $1, false) THEN NULL ELSE probe_token END,
                 probe_expires_at = CASE WHEN COALESCE(probe_token = $1, false) THEN NULL ELSE probe_expires_at END,
-                ${PAUSE_SET},
+                ${pauseSet("$3")},
                 updated_at = clock_timestamp()
           WHERE id = $2 AND (COALESCE(probe_token = $1, false) OR $3::float8 > 0)
          RETURNING breaker_state
@@ -110,16 +141,23 @@ export async function releaseCall(
   if (problems.length) throw new RangeError(`Invalid breaker config: ${problems.join("; ")}`);
   const pauseMs = Math.min(Math.max(0, Math.round(options.pauseMs ?? 0)), MAX_PAUSE_MS);
 
+  // A frame that failed before may be bad on its own: its failure says
+  // nothing about the service, and its own retry schedule (backoff, attempt
+  // limit) already bounds its calls. It does not enter the window.
+  const effective = outcome === "failure" && options.frame?.fresh === false ? "neutral" : outcome;
+  // Without a frame (a caller that does not know it), every call is its own entry.
+  const key = options.frame?.key ?? permitId;
+  const size = windowSize(breaker);
   let sql: string;
   let params: unknown[];
-  switch (outcome) {
+  switch (effective) {
     case "success":
       sql = RELEASE_SUCCESS;
-      params = [permitId, ENHANCER_STATE_ID];
+      params = [permitId, ENHANCER_STATE_ID, key, true, size];
       break;
     case "failure":
       sql = RELEASE_FAILURE;
-      params = [permitId, ENHANCER_STATE_ID, pauseMs, breaker.failureThreshold, breaker.openMs];
+      params = [permitId, ENHANCER_STATE_ID, key, false, size, breaker.failureThreshold, breaker.openMs, pauseMs];
       break;
     case "neutral":
       sql = RELEASE_NEUTRAL;

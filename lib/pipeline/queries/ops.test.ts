@@ -103,7 +103,7 @@ describe("getOpsSnapshot and /api/metrics", () => {
     const ops = await getOpsSnapshot(pool, config);
     expect(ops.enhancer).toEqual({
       mode: "http",
-      breaker: { state: "closed", consecutiveFailures: 0, openedAt: null, nextProbeAt: null },
+      breaker: { state: "closed", windowFailures: 0, openedAt: null, nextProbeAt: null },
       limits: { ratePerSec: 20, concurrency: 4 },
       inUse: { permits: 0, tokens: 2 },
     });
@@ -118,7 +118,7 @@ describe("getOpsSnapshot and /api/metrics", () => {
          ('w-ancient', 'd', 13, 4, 0, now() - interval '3 days', now() - interval '2 days', NULL)`,
     );
     await pool.query(
-      `INSERT INTO enhancer_state (id, tokens, breaker_state, consecutive_failures, opened_at, next_probe_at)
+      `INSERT INTO enhancer_state (id, tokens, breaker_state, window_failures, opened_at, next_probe_at)
        VALUES ('default', 0, 'open', 7, '2030-01-01T00:00:00Z', '2030-01-01T00:00:15Z')`,
     );
     await pool.query(
@@ -148,7 +148,7 @@ describe("getOpsSnapshot and /api/metrics", () => {
       { name: "encode", queued: 1, active: 0 },
       { name: "preprocess", queued: 0, active: 0 },
     ]));
-    expect(ops.enhancer.breaker).toEqual({ state: "open", consecutiveFailures: 7, openedAt: "2030-01-01T00:00:00.000Z", nextProbeAt: "2030-01-01T00:00:15.000Z" });
+    expect(ops.enhancer.breaker).toEqual({ state: "open", windowFailures: 7, openedAt: "2030-01-01T00:00:00.000Z", nextProbeAt: "2030-01-01T00:00:15.000Z" });
     expect(ops.enhancer.inUse.permits).toBe(2);
     expect(ops.throughput).toHaveLength(60);
     expect(ops.throughput.every((p) => Date.parse(p.t) % 60_000 === 0)).toBe(true);

@@ -98,7 +98,7 @@ const BREAKER_VIEW: Record<BreakerState, BreakerView> = { closed: "closed", half
 
 export interface EnhancerView {
   mode: string;
-  breaker: { state: BreakerView; consecutiveFailures: number; openedAt: string | null; nextProbeAt: string | null };
+  breaker: { state: BreakerView; windowFailures: number; openedAt: string | null; nextProbeAt: string | null };
   limits: { ratePerSec: number; concurrency: number };
   /** Calls in flight across the fleet, and tokens left in the rate limiter's bucket now. */
   inUse: { permits: number; tokens: number };
@@ -116,7 +116,7 @@ export async function enhancerView(db: Queryable, config: EnhancerConfig): Promi
     mode: config.mode,
     breaker: {
       state: BREAKER_VIEW[s.breakerState] ?? "closed",
-      consecutiveFailures: s.consecutiveFailures,
+      windowFailures: s.windowFailures,
       openedAt: s.openedAt?.toISOString() ?? null,
       nextProbeAt: s.nextProbeAt?.toISOString() ?? null,
     },

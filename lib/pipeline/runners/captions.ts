@@ -1,22 +1,22 @@
-import { TranscriptionError } from "@/lib/captions/errors";
 import { transcribeToVtt } from "@/lib/captions/transcribe-audio";
 import { selectTranscriber, transcriberSkipReason, type TranscriberConfig } from "@/lib/captions/transcriber";
 import { videoPaths } from "@/lib/storage/paths";
 import type { PipelineContext } from "../context";
 import { finishStage, isStageRunning } from "../flow";
 import { setStageProgress } from "../sql/stage-rows";
-import { isAbort, stageErrorFrom, throttle } from "./stage-failure";
+import { throttle } from "./stage-failure";
 
 /** Speech to text from the audio kept by preprocess, as WebVTT; skipped (with the reason) when there is no audio or no transcriber. */
 export function captionsRunner(config: TranscriberConfig) {
-  return async (ctx: PipelineContext, videoId: string, signal?: AbortSignal, job?: { lastAttempt: boolean }): Promise<void> => {
+  return async (ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> => {
     if (!(await isStageRunning(ctx.pool, videoId, "captions"))) return;
     const { rows } = await ctx.pool.query<{ has_audio: boolean | null }>(`SELECT has_audio FROM videos WHERE id = $1`, [videoId]);
     if (!rows[0]?.has_audio) {
       await finishStage(ctx, videoId, "captions", "skipped", { message: "the video has no audio track" });
       return;
     }
-    try {
+    // Errors are thrown to runStageAttempt (lib/pipeline/stage-run.ts), which retries or fails the stage.
+    {
       const transcriber = selectTranscriber(config);
       if (!transcriber) {
         await finishStage(ctx, videoId, "captions", "skipped", { message: transcriberSkipReason(config) });
@@ -30,13 +30,6 @@ export function captionsRunner(config: TranscriberConfig) {
         result: { cues: result.cues.length, transcriber: result.transcriber },
         message: `${result.cues.length} cues (${result.transcriber})`,
       });
-    } catch (error) {
-      if (isAbort(error, signal)) throw error;
-      // A transient failure (the endpoint down, a timeout) goes back to the
-      // queue for pg-boss's retry with backoff, until the last attempt.
-      if (error instanceof TranscriptionError && error.retryable && job && !job.lastAttempt) throw error;
-      const stored = error instanceof TranscriptionError ? { code: "transcription_failed", ...error.toMetadata() } : stageErrorFrom(error);
-      await finishStage(ctx, videoId, "captions", "failed", { error: stored });
     }
   };
 }

@@ -4,13 +4,14 @@ import { videoPaths } from "@/lib/storage/paths";
 import type { PipelineContext } from "../context";
 import { finishStage, isStageRunning } from "../flow";
 import { setStageProgress } from "../sql/stage-rows";
-import { isAbort, stageErrorFrom, throttle } from "./stage-failure";
+import { throttle } from "./stage-failure";
 
 /** Enhanced frames at the source frame rate + the original audio (+ captions when ready) into a playable MP4. */
 export async function runEncode(ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> {
   if (!(await isStageRunning(ctx.pool, videoId, "encode"))) return;
   const paths = videoPaths(ctx.dataDir, videoId);
-  try {
+  // Errors are thrown to runStageAttempt (lib/pipeline/stage-run.ts), which retries or fails the stage.
+  {
     const { rows } = await ctx.pool.query<{ fps_num: number; fps_den: number; frame_count: number; has_audio: boolean; captions: string }>(
       `SELECT v.fps_num, v.fps_den, v.frame_count, v.has_audio, s.status AS captions
          FROM videos v JOIN video_stages s ON s.video_id = v.id AND s.name = 'captions' WHERE v.id = $1`,
@@ -34,9 +35,6 @@ export async function runEncode(ctx: PipelineContext, videoId: string, signal?: 
     });
     const { size } = await stat(paths.output);
     await finishStage(ctx, videoId, "encode", "succeeded", { result: { bytes: size, frames: encoded.frameCount, captions: withCaptions }, message: `${encoded.frameCount} frames encoded` });
-  } catch (error) {
-    if (isAbort(error, signal)) throw error;
-    await finishStage(ctx, videoId, "encode", "failed", { error: stageErrorFrom(error) });
   }
 }
 

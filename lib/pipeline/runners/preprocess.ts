@@ -7,7 +7,7 @@ import { finishStage, isStageRunning } from "../flow";
 import { insertFrames } from "../sql/insert-frames";
 import { setStageProgress } from "../sql/stage-rows";
 import { saveVideoMetadata } from "../sql/video-rows";
-import { isAbort, stageErrorFrom, throttle } from "./stage-failure";
+import { throttle } from "./stage-failure";
 
 /**
  * Probe, extract every frame and the audio, then, in the transaction that
@@ -17,7 +17,8 @@ import { isAbort, stageErrorFrom, throttle } from "./stage-failure";
 export async function runPreprocess(ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> {
   if (!(await isStageRunning(ctx.pool, videoId, "preprocess"))) return;
   const paths = videoPaths(ctx.dataDir, videoId);
-  try {
+  // Errors are thrown to runStageAttempt (lib/pipeline/stage-run.ts), which retries or fails the stage.
+  {
     const info = await probeMedia(paths.source, { signal });
     await saveVideoMetadata(ctx.pool, videoId, info, null);
     await setStageProgress(ctx.pool, videoId, "preprocess", 0, "extracting frames");
@@ -37,8 +38,5 @@ export async function runPreprocess(ctx: PipelineContext, videoId: string, signa
       await saveVideoMetadata(tx, videoId, { ...info, hasAudio }, frameCount);
       await insertFrames(tx, videoId, frameCount, ctx.frameMaxAttempts);
     });
-  } catch (error) {
-    if (isAbort(error, signal)) throw error;
-    await finishStage(ctx, videoId, "preprocess", "failed", { error: stageErrorFrom(error) });
   }
 }

@@ -1,15 +1,12 @@
+import { TranscriptionError } from "@/lib/captions/errors";
 import { isMediaError } from "@/lib/media/errors";
 
-/** The error stored on a stage that failed: a code and a sentence, plus the tool's stderr tail when there is one. */
+/** The error stored on a stage that failed: a code and a sentence, plus the tool's stderr tail or the transcriber's metadata when there is one. */
 export function stageErrorFrom(error: unknown): { code: string; message: string; detail?: string } {
   if (isMediaError(error)) return error.toJSON();
+  if (error instanceof TranscriptionError) return { code: "transcription_failed", ...error.toMetadata() };
   const e = error as { code?: unknown; message?: unknown };
   return { code: typeof e?.code === "string" ? e.code : "internal_error", message: typeof e?.message === "string" ? e.message : String(error) };
-}
-
-/** Our own shutdown (or the job's cancellation): the job should be retried, not the stage failed. */
-export function isAbort(error: unknown, signal?: AbortSignal): boolean {
-  return Boolean(signal?.aborted) || isMediaError(error, "aborted") || (error as { name?: string })?.name === "AbortError";
 }
 
 /** Writes stage progress at most every `everyMs`, never blocking the caller. */

@@ -3,13 +3,13 @@ import { videoPaths } from "@/lib/storage/paths";
 import type { PipelineContext } from "../context";
 import { finishStage, isStageRunning } from "../flow";
 import { setStageProgress } from "../sql/stage-rows";
-import { isAbort, stageErrorFrom } from "./stage-failure";
 
 /** Poster, N evenly spaced thumbnails and a scrubbing sprite + WebVTT, from the enhanced frames. */
 export function thumbnailsRunner(count: number) {
   return async (ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> => {
     if (!(await isStageRunning(ctx.pool, videoId, "thumbnails"))) return;
-    try {
+    // Errors are thrown to runStageAttempt (lib/pipeline/stage-run.ts), which retries or fails the stage.
+    {
       const { rows } = await ctx.pool.query<{ frame_count: number; fps_num: number; fps_den: number }>(
         `SELECT frame_count, fps_num, fps_den FROM videos WHERE id = $1`,
         [videoId],
@@ -20,9 +20,6 @@ export function thumbnailsRunner(count: number) {
       await setStageProgress(ctx.pool, videoId, "thumbnails", 0, "choosing a poster");
       const result = await generateThumbnails({ framesDir: paths.enhancedDir, frameCount: v.frame_count, fps: v.fps_num / v.fps_den, outDir: paths.thumbnailsDir, count, signal });
       await finishStage(ctx, videoId, "thumbnails", "succeeded", { result: { count: result.count }, message: `${result.count} thumbnails` });
-    } catch (error) {
-      if (isAbort(error, signal)) throw error;
-      await finishStage(ctx, videoId, "thumbnails", "failed", { error: stageErrorFrom(error) });
     }
   };
 }

@@ -1,0 +1,44 @@
+import { rename } from "node:fs/promises";
+import { expect, test } from "@playwright/test";
+import { makeClip } from "@/test/support/clips";
+import { videoPaths } from "@/lib/storage/paths";
+import { waitForVideo } from "./support/api";
+import { clipPath, listFrames, uniqueTitle, uploadVideo } from "./support/seed";
+import { configureFakeEnhancer, E2E, resetFakeEnhancer } from "./support/settings";
+import { signIn } from "./support/sign-in";
+
+test.beforeEach(resetFakeEnhancer);
+test.afterEach(resetFakeEnhancer);
+
+// A stage that fails on its own (here encode, because an enhanced frame file
+// went missing) is retried from the video page: it runs again and the video
+// completes, and no frame is sent to the enhancer again.
+test("a failed encode is retried from the video page; stages that cannot run say so; no frame is enhanced twice", async ({ page, request }) => {
+  await configureFakeEnhancer({ failFrames: [4], failStatus: 422 });
+  const title = uniqueTitle("stage-retry");
+  const clip = await makeClip({ path: clipPath(title), seconds: 1, fps: 10, width: 160, height: 120, audio: false });
+  const id = await uploadVideo(request, clip, title);
+  expect((await waitForVideo(request, id)).status).toBe("failed");
+
+  await signIn(page);
+  await page.goto(`/videos/${id}`);
+  const encode = page.locator('[data-testid="stage"][data-stage="encode"]');
+  await expect(encode.getByTestId("stage-detail")).toHaveText("Will not run: enhance failed");
+
+  // Frame 7's result disappears (a disk replaced, an operator's mistake):
+  // "Encode anyway" then fails in encode with the reason.
+  const paths = videoPaths(E2E.dataDir, id);
+  await rename(paths.enhancedFrame(7), `${paths.enhancedFrame(7)}.away`);
+  await page.getByRole("button", { name: "Encode anyway" }).click();
+  await page.getByTestId("confirm-dialog").filter({ visible: true }).getByRole("button", { name: "Encode anyway" }).click();
+  await expect(encode).toHaveAttribute("data-status", "failed", { timeout: 30_000 });
+  await expect(encode.getByRole("alert")).toContainText("1 of 10 frames are missing (7)");
+  const callsBefore = (await listFrames(request, id, "all")).map((f) => f.attempts);
+
+  await rename(`${paths.enhancedFrame(7)}.away`, paths.enhancedFrame(7));
+  await encode.getByRole("button", { name: "Retry encode" }).click();
+  await expect(page.getByText("encode runs again.")).toBeVisible();
+  await expect(page.getByTestId("video-detail")).toHaveAttribute("data-status", "completed", { timeout: 60_000 });
+  await expect(page.getByTestId("output-video")).toBeVisible();
+  expect((await listFrames(request, id, "all")).map((f) => f.attempts)).toEqual(callsBefore);
+});
