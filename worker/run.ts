@@ -12,6 +12,7 @@ import { thumbnailsRunner } from "@/lib/pipeline/runners/thumbnails";
 import type { TranscriberConfig } from "@/lib/captions/transcriber";
 import { markWorkerStopped, upsertWorker } from "@/lib/pipeline/sql/workers";
 import { sweep } from "@/lib/pipeline/sweeper";
+import { VideoStops } from "@/lib/pipeline/video-stops";
 import { createBoss, createQueues } from "@/lib/queue/boss";
 import { QUEUES, type QueueName } from "@/lib/queue/jobs";
 import type { FrameStore } from "@/lib/storage/frame-store";
@@ -34,6 +35,12 @@ export interface WorkerConfig {
   transcriber: TranscriberConfig;
   thumbnailCount: number;
   guard?: (pool: pg.Pool, workerId: string) => CallGuard | undefined;
+  /**
+   * A folder of a video whose row is gone is removed once untouched this
+   * long (default 120 s: a video's folder exists a moment before its row).
+   * Looked for at most once a minute.
+   */
+  orphanFolderGraceSeconds?: number;
   log?: (message: string) => void;
 }
 
@@ -59,6 +66,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   await createQueues(boss);
   const ctx: PipelineContext = { pool, boss, dataDir: config.dataDir, frameMaxAttempts: config.frameMaxAttempts };
   const shutdown = new AbortController();
+  const stops = new VideoStops(pool, 1000, log);
+  stops.start();
   let inFlight = 0;
   const engine: EngineOptions = {
     ctx,
@@ -69,6 +78,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     guard: config.guard?.(pool, id),
     frames: config.frames,
     signal: shutdown.signal,
+    stops,
   };
   const enhance = enhanceHandler(engine);
   await boss.work(
@@ -91,19 +101,25 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     encode: runEncode,
   };
   for (const [queue, runner] of Object.entries(stageRunners) as [keyof typeof stageRunners, StageRunner][]) {
-    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2 }, stageHandler(ctx, queue, runner, shutdown.signal));
+    await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2 }, stageHandler(ctx, queue, runner, shutdown.signal, stops));
   }
 
   const beat = () => upsertWorker(pool, { id, host: os.hostname(), pid: process.pid, concurrency: config.concurrency, inFlight }).catch(() => {});
   await beat();
   const heartbeat = setInterval(beat, 5000);
   let sweeping = false;
+  let foldersSweptAt = 0;
+  const orphanGrace = config.orphanFolderGraceSeconds ?? 120;
   const sweeper = setInterval(async () => {
     if (sweeping) return;
     sweeping = true;
     try {
-      const r = await sweep(ctx, { overdueGraceSeconds: Math.max(30, config.sweepIntervalSeconds * 2) });
-      if (r.released || r.resent || r.stagesFinished) log(`sweep: ${r.released} leases released, ${r.resent} jobs re-sent, ${r.stagesFinished} stages finished`);
+      const folders = Date.now() - foldersSweptAt >= Math.min(60_000, orphanGrace * 1000);
+      const r = await sweep(ctx, { overdueGraceSeconds: Math.max(30, config.sweepIntervalSeconds * 2), ...(folders ? { orphanFolderGraceSeconds: orphanGrace } : {}) });
+      if (folders && r.ran) foldersSweptAt = Date.now();
+      if (r.released || r.resent || r.stagesFinished || r.orphanFolders) {
+        log(`sweep: ${r.released} leases released, ${r.resent} jobs re-sent, ${r.stagesFinished} stages finished, ${r.orphanFolders} folders of deleted videos removed`);
+      }
     } catch (error) {
       log(`sweep failed: ${(error as Error).message}`);
     } finally {
@@ -124,6 +140,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         const fetching = Object.values(QUEUES).map((q) => boss.offWork(q, { wait: false }).catch(() => {}));
         await Promise.all(fetching);
         shutdown.abort();
+        stops.stop();
         await boss.stop({ graceful: true, timeout: 30_000, close: true }).catch(() => {});
         await markWorkerStopped(pool, id).catch(() => {});
         await pool.end();

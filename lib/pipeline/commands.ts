@@ -7,6 +7,7 @@ import { probeMedia } from "@/lib/media/probe";
 import { MediaError } from "@/lib/media/errors";
 import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
 import { videoPaths } from "@/lib/storage/paths";
+import { removeVideoFolder } from "@/lib/storage/video-folders";
 import type { PipelineContext } from "./context";
 import { DomainError, videoNotFound } from "./errors";
 import { advanceVideo } from "./flow";
@@ -117,7 +118,13 @@ export async function cancelVideo(ctx: PipelineContext, videoId: string): Promis
   });
 }
 
-/** Removes a video: its rows (frames and history cascade) and its files. */
+/**
+ * Removes a video: its rows (frames and history cascade), then its files.
+ * The work comes first: with the row gone, the worker running the video's
+ * ffmpeg or enhancer calls aborts them within a second (VideoStops), and the
+ * folder removal retries while that happens. A folder that still cannot be
+ * removed is left to the orphan-folder sweep; the video is gone either way.
+ */
 export async function deleteVideo(ctx: PipelineContext, videoId: string): Promise<void> {
   const deleted = await transaction(ctx.pool, async (tx) => {
     await lockedVideoStatus(tx, videoId);
@@ -127,7 +134,7 @@ export async function deleteVideo(ctx: PipelineContext, videoId: string): Promis
     return rowCount === 1;
   });
   if (!deleted) throw videoNotFound(videoId);
-  await rm(videoPaths(ctx.dataDir, videoId).dir, { recursive: true, force: true });
+  await removeVideoFolder(ctx.dataDir, videoId).catch(() => {});
 }
 
 /**

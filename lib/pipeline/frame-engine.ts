@@ -7,6 +7,7 @@ import { sendFrameJobs } from "@/lib/queue/boss";
 import type { FrameJob } from "@/lib/queue/jobs";
 import { localFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import type { PipelineContext } from "./context";
+import type { VideoStops } from "./video-stops";
 import { finishEnhanceWhenDone } from "./flow";
 import { decide, RETRY_BASE_MS, type Failure } from "./outcome";
 import { claimFrames, type ClaimedFrame } from "./sql/claim-frames";
@@ -25,6 +26,8 @@ export interface EngineOptions {
   /** Source frames and results; DATA_DIR when not given. */
   frames?: FrameStore;
   signal?: AbortSignal;
+  /** Aborts a video's calls in flight when an operator cancels or deletes it (any worker's). */
+  stops?: VideoStops;
   onSettled?: (counts: { succeeded: number; failed: number; retried: number; deferred: number }) => void;
 }
 
@@ -57,14 +60,17 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   const heartbeat = setInterval(() => {
     extendLeases(ctx.pool, claimed, opts.leaseSeconds).catch(() => {});
   }, (opts.leaseSeconds * 1000) / 3);
+  const watch = opts.stops?.watch(videoId, opts.signal);
+  const batch = watch ? { ...opts, signal: watch.signal } : opts;
   let outcomes: Outcome[];
   try {
     const size = await frameSize(ctx.pool, videoId);
     const store = opts.frames ?? localFrameStore(ctx.dataDir);
     await store.prepare(videoId);
-    outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(opts, store, videoId, size, frame));
+    outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(batch, store, videoId, size, frame));
   } finally {
     clearInterval(heartbeat);
+    watch?.release();
   }
   await settle(opts, videoId, outcomes);
 }

@@ -4,6 +4,7 @@ import { decide, STAGE_ATTEMPT_LIMIT, STAGE_RETRY_BASE_MS, stageFailure } from "
 import { stageErrorFrom } from "./runners/stage-failure";
 import { scheduleStageRetry } from "./sql/schedule-stage-retry";
 import type { StageName } from "./stages";
+import { isVideoStopped } from "./video-stops";
 
 export type StageRunnerName = Exclude<StageName, "enhance">;
 
@@ -35,6 +36,9 @@ export async function runStageAttempt(
   } catch (thrown) {
     error = thrown;
   }
+  // Canceled or deleted while it ran (its ffmpeg killed by the abort): the
+  // operator's word is already recorded; there is nothing to retry or fail.
+  if (isVideoStopped(signal)) return;
   const outcome = decide(stageFailure(error, signal), {
     attempt: job.attempt,
     attemptLimit: STAGE_ATTEMPT_LIMIT,
