@@ -35,9 +35,14 @@ test("a failed encode is retried from the video page; stages that cannot run say
   await expect(encode.getByRole("alert")).toContainText("1 of 10 frames are missing (7)");
   const callsBefore = (await listFrames(request, id, "succeeded")).map((f) => f.attempts);
 
+  await expect(encode.getByRole("button", { name: "Retry encode" })).toBeVisible();
   await rename(`${paths.enhancedFrame(7)}.away`, paths.enhancedFrame(7));
-  await encode.getByRole("button", { name: "Retry encode" }).click();
-  await expect(page.getByText("encode runs again.")).toBeVisible();
+  // Thumbnails may have failed on the same missing file: "Retry failed" runs every failed stage again.
+  await page.getByRole("button", { name: "Retry failed" }).click();
+  const dialog = page.getByTestId("confirm-dialog").filter({ visible: true });
+  await expect(dialog).toContainText("no frame is enhanced again");
+  await dialog.getByRole("button", { name: "Retry", exact: true }).click();
+  await expect(page.getByText(/encode.* again\./)).toBeVisible();
   await expect(page.getByTestId("video-detail")).toHaveAttribute("data-status", "completed", { timeout: 60_000 });
   await expect(page.getByTestId("output-video")).toBeVisible();
   expect((await listFrames(request, id, "succeeded")).map((f) => f.attempts)).toEqual(callsBefore);

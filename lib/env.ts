@@ -37,7 +37,6 @@ const schema = z
     WHISPER_CPP_BIN: optionalString,
     WHISPER_MODEL: optionalString,
     THUMBNAIL_COUNT: int(1).max(100).default(8),
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     // Webhooks (issue 12): SSRF switch and one attempt's time budget.
     WEBHOOK_ALLOW_PRIVATE: z.enum(["1", "true", "0", "false"], "WEBHOOK_ALLOW_PRIVATE must be 1/true or 0/false").default("0").transform((v) => v === "1" || v === "true"),
     WEBHOOK_TIMEOUT_MS: int(100).max(120_000).default(10_000),
@@ -62,6 +61,8 @@ const schema = z
         }
         return hosts;
       }),
+    // Resilience (issue 9): an ffmpeg with no progress this long is killed and its stage retried; 0 turns it off.
+    FFMPEG_STALL_SECONDS: int(0).default(120),
   })
   .superRefine((env, ctx) => {
     if (env.ENHANCER === "http" && !env.ENHANCER_URL) {

@@ -1,8 +1,11 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectFile, makeClip, makeFrames } from "@/test/support/clips";
+import { ffmpegProcessesMentioning } from "@/test/support/processes";
 import { MediaError } from "./errors";
 import { encodeVideo, extractAudio, extractFrames } from "./ffmpeg";
 
@@ -41,16 +44,6 @@ function expectIncreasing(calls: [number, number][], total: number) {
 }
 
 /** ffmpeg processes whose command line mentions `needle` (Linux /proc). */
-async function processesMentioning(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes(needle) && cmdline.includes("ffmpeg")) pids.push(Number(entry));
-  }
-  return pids;
-}
-
 describe("extractFrames", () => {
   it("writes one 0-based JPEG per frame and reports honest progress", async () => {
     const { frameCount } = await extractFrames({
@@ -196,11 +189,28 @@ describe("abort", () => {
     );
     expect(error).toMatchObject({ code: "aborted" });
     expect(Date.now() - abortedAt).toBeLessThan(2000); // not "after ffmpeg finished"
-    expect(await processesMentioning(longFrames)).toEqual([]);
+    expect(await ffmpegProcessesMentioning(longFrames)).toEqual([]);
     const written = (await readdir(longFrames)).length;
     expect(written).toBeLessThan(360);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await readdir(longFrames)).length).toBe(written); // nothing is still writing
+  });
+
+  it("kills an ffmpeg that makes no progress (its input stopped coming) with ffmpeg_stalled", async () => {
+    // A source that stops half-way without ending: a FIFO we write part of a clip into and keep open.
+    const fifo = path.join(dir, "stalled.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const bytes = await readFile(clip);
+    const writer = createWriteStream(fifo);
+    writer.write(bytes.subarray(0, Math.floor(bytes.length / 3)));
+    try {
+      const stalledFrames = path.join(dir, "stalled-frames");
+      const error = await failure(extractFrames({ source: fifo, framesDir: stalledFrames, frameCountEstimate: 60, stallSeconds: 2 }));
+      expect(error).toMatchObject({ code: "ffmpeg_stalled", message: expect.stringMatching(/no progress for 2 s/) });
+      expect(await ffmpegProcessesMentioning(stalledFrames)).toEqual([]);
+    } finally {
+      writer.destroy();
+    }
   });
 
   it("does not start ffmpeg when the signal is already aborted", async () => {

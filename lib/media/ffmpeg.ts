@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, rename, rm, unlink } from "node:fs/promises";
 import path from "node:path";
+import { env } from "@/lib/env";
 import { FRAME_PATTERN } from "@/lib/storage/paths";
 import { ffmpegFeatures, ffmpegPath, passthroughArgs } from "./binaries";
 import { MediaError } from "./errors";
@@ -23,6 +24,8 @@ export interface ExtractFramesOptions {
   signal?: AbortSignal;
   /** MediaInfo.frameCountEstimate when the caller has probed already; else the source is probed. */
   frameCountEstimate?: number;
+  /** Kill ffmpeg after this long without progress (default FFMPEG_STALL_SECONDS). */
+  stallSeconds?: number;
 }
 
 /**
@@ -53,7 +56,7 @@ export async function extractFrames(options: ExtractFramesOptions): Promise<{ fr
     "-f", "image2",
     framePattern(framesDir),
   ];
-  await runFfmpeg("frame extraction", binary, args, { signal, progress });
+  await runFfmpeg("frame extraction", binary, args, { signal, progress, stallSeconds: options.stallSeconds });
 
   const names = await listFrameFiles(framesDir);
   const frameCount = names.length;
@@ -177,17 +180,21 @@ async function runFfmpeg(
   what: string,
   binary: string,
   args: string[],
-  options: { signal?: AbortSignal; progress?: ProgressReporter },
+  options: { signal?: AbortSignal; progress?: ProgressReporter; stallSeconds?: number | undefined },
 ): Promise<void> {
   const { progress } = options;
-  const progressArgs = progress
-    ? ["-progress", "pipe:1", "-nostats", ...(ffmpegFeatures(binary).statsPeriod ? ["-stats_period", "0.25"] : [])]
-    : ["-nostats"];
+  // Progress is always reported, even when no one shows it: it is how a
+  // stalled ffmpeg is told from a slow one.
+  const progressArgs = ["-progress", "pipe:1", "-nostats", ...(ffmpegFeatures(binary).statsPeriod ? ["-stats_period", "0.25"] : [])];
+  const stallSeconds = options.stallSeconds ?? env().FFMPEG_STALL_SECONDS;
   const outcome = await runTool({
     command: binary,
     args: ["-hide_banner", "-nostdin", "-v", "error", "-y", ...progressArgs, ...args],
     signal: options.signal,
-    onStdoutLine: progress ? (line) => progress.line(line) : undefined,
+    onStdoutLine: (line) => progress?.line(line),
+    isProgress: progressMade(),
+    ...(stallSeconds > 0 ? { stallMs: stallSeconds * 1000 } : {}),
+    dieWithParent: true,
   });
   const detail = outcome.stderrTail.trim() || undefined;
   switch (outcome.kind) {
@@ -201,6 +208,8 @@ async function runFfmpeg(
       );
     case "aborted":
       throw new MediaError("aborted", `ffmpeg ${what} was canceled`, { cause: outcome.error, detail });
+    case "stalled":
+      throw new MediaError("ffmpeg_stalled", `ffmpeg ${what} made no progress for ${stallSeconds} s and was stopped`, { detail });
     case "callback_failed":
       // The caller's progress callback failed (a database write, say): its error, not ours.
       throw outcome.error;
@@ -210,6 +219,24 @@ async function runFfmpeg(
         cause: outcome.error,
       });
   }
+}
+
+/**
+ * A progress line that moved: ffmpeg repeats its progress block every
+ * stats_period even when stuck, so only a changed frame count, output time
+ * or output size counts as progress.
+ */
+function progressMade(): (line: string) => boolean {
+  const last = new Map<string, string>();
+  return (line) => {
+    const eq = line.indexOf("=");
+    const key = eq > 0 ? line.slice(0, eq) : "";
+    if (key !== "frame" && key !== "out_time_us" && key !== "total_size") return false;
+    const value = line.slice(eq + 1);
+    if (last.get(key) === value) return false;
+    last.set(key, value);
+    return true;
+  };
 }
 
 /** Run `write(temp)` and rename temp to `output` only if it succeeds: readers never see half a file. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { constants } from "node:os";
 import { STDERR_TAIL_BYTES } from "./errors";
 
 // Runs ffmpeg or ffprobe and always resolves (never rejects) with what
@@ -16,7 +17,36 @@ export interface ToolRun {
   onStdoutLine?: (line: string) => void | Promise<void>;
   /** Collected stdout larger than this kills the tool (outcome `stdout_overflow`). */
   maxStdoutBytes?: number;
+  /** No progress for this long kills the tool (outcome `stalled`). */
+  stallMs?: number;
+  /** Which stdout lines are progress (default: every line). */
+  isProgress?: (line: string) => boolean;
+  /**
+   * The tool dies with this process, even on kill -9 (see DIE_WITH_PARENT).
+   * It then runs in its own process group, killed as a whole on abort.
+   */
+  dieWithParent?: boolean;
 }
+
+/**
+ * Node cannot ask the kernel to kill a child when its parent dies
+ * (PR_SET_PDEATHSIG is not exposed), and ffmpeg keeps running when the pipe
+ * it reports progress on is closed (measured: a worker killed -9 left its
+ * ffmpeg extracting to the last frame, 5.8 s later). So the tool runs under
+ * a small shell: a watcher polls the parent every 0.2 s and kills the tool
+ * when the parent is gone; the shell passes the tool's exit status on. Only
+ * POSIX sh, kill and sleep are needed.
+ */
+const DIE_WITH_PARENT = `
+parent=$PPID
+"$@" &
+tool=$!
+( while kill -0 "$parent" 2>/dev/null && kill -0 "$tool" 2>/dev/null; do sleep 0.2; done; kill -KILL "$tool" 2>/dev/null ) </dev/null >/dev/null 2>&1 &
+watcher=$!
+wait "$tool"
+status=$?
+kill "$watcher" 2>/dev/null
+exit "$status"`;
 
 export type ToolOutcomeKind =
   | "exited" // ran to the end; see exitCode / exitSignal
@@ -24,6 +54,7 @@ export type ToolOutcomeKind =
   | "aborted"
   | "timed_out"
   | "stdout_overflow"
+  | "stalled" // no progress for stallMs
   | "callback_failed"; // onStdoutLine threw; `error` holds what it threw
 
 export interface ToolOutcome {
@@ -44,8 +75,11 @@ export function runTool(run: ToolRun): Promise<ToolOutcome> {
 
   return new Promise<ToolOutcome>((resolve) => {
     let child: ChildProcess;
+    const wrapped = run.dieWithParent === true && process.platform !== "win32";
     try {
-      child = spawn(run.command, run.args, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+      child = wrapped
+        ? spawn("/bin/sh", ["-c", DIE_WITH_PARENT, "sh", run.command, ...run.args], { stdio: ["ignore", "pipe", "pipe"], detached: true })
+        : spawn(run.command, run.args, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
     } catch (error) {
       resolve({ kind: "spawn_failed", ...empty, error });
       return;
@@ -65,14 +99,28 @@ export function runTool(run: ToolRun): Promise<ToolOutcome> {
       stopped = { kind, error };
       // SIGKILL: nothing ffmpeg would flush on SIGTERM is worth keeping, since
       // callers write to temp files or directories they clear before a rerun.
-      child.kill("SIGKILL");
+      // Wrapped: the whole group (the shell, the tool and the watcher).
+      if (wrapped && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          child.kill("SIGKILL");
+        }
+      } else child.kill("SIGKILL");
     };
 
     const onAbort = () => stop("aborted", run.signal?.reason);
     run.signal?.addEventListener("abort", onAbort, { once: true });
     const timer = run.timeoutMs ? setTimeout(() => stop("timed_out"), run.timeoutMs) : undefined;
+    let lastProgress = Date.now();
+    const stallCheck = run.stallMs
+      ? setInterval(() => {
+          if (Date.now() - lastProgress >= run.stallMs!) stop("stalled");
+        }, Math.min(1000, run.stallMs))
+      : undefined;
 
     const deliverLine = (line: string) => {
+      if (!run.isProgress || run.isProgress(line)) lastProgress = Date.now();
       if (stopped || !run.onStdoutLine) return;
       try {
         const result = run.onStdoutLine(line);
@@ -92,6 +140,7 @@ export function runTool(run: ToolRun): Promise<ToolOutcome> {
         }
         return;
       }
+      if (!run.isProgress) lastProgress = Date.now();
       stdoutBytes += chunk.length;
       if (stdoutBytes > maxStdout) return stop("stdout_overflow");
       stdoutChunks.push(chunk);
@@ -107,6 +156,16 @@ export function runTool(run: ToolRun): Promise<ToolOutcome> {
       if (stdoutLineBuffer) deliverLine(stdoutLineBuffer);
       settled = true;
       if (timer) clearTimeout(timer);
+      if (stallCheck) clearInterval(stallCheck);
+      // The shell passes a tool killed by signal n on as exit status 128 + n.
+      if (wrapped && exitCode !== null && exitCode > 128 && exitCode <= 128 + 64) {
+        const code = exitCode;
+        const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
+        if (name) {
+          exitSignal = name as NodeJS.Signals;
+          exitCode = null;
+        }
+      }
       run.signal?.removeEventListener("abort", onAbort);
       const base = {
         exitCode,

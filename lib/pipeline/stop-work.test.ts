@@ -1,65 +1,36 @@
-import { copyFile, readdir, readFile } from "node:fs/promises";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEnhancer } from "@/lib/enhance/enhancer";
 import { startFakeEnhancer } from "@/lib/enhance/fake-service";
-import { videoDir, videoPaths } from "@/lib/storage/paths";
+import { videoDir } from "@/lib/storage/paths";
 import { makeClip } from "@/test/support/clips";
+import { allGone, frameFiles, LONG_CLIP_FRAMES, makeLongClip, startExtracting } from "@/test/support/extraction";
 import { createTestPipeline, startTestWorker } from "@/test/support/pipeline";
 import { seedEnhancingVideo, stageRow } from "@/test/support/seed";
 import { waitFor } from "@/test/support/wait";
-import { cancelVideo, createVideo, deleteVideo } from "./commands";
+import { cancelVideo, deleteVideo } from "./commands";
 import { processFrameJobs } from "./frame-engine";
 import { sweepOrphanFolders } from "./orphan-folders";
 import { VideoStops } from "./video-stops";
-
-/** Pids of the processes whose command line mentions `needle` (the video's folder). */
-async function processesMentioning(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes(needle) && !cmdline.includes("vitest")) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-const frameFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".jpg")).length : 0);
 
 // Issue 9.2: cancel and delete stop the work itself, on whichever worker runs it.
 describe("work that really stops", async () => {
   const { url, pool, ctx, dataDir } = await createTestPipeline();
   await startTestWorker(url, dataDir);
-  // 40 s at 30 fps: 1,200 frames, an extraction that takes several seconds here.
-  const FRAMES = 1200;
-  const clip = await makeClip({ path: path.join(dataDir, "long.mp4"), seconds: 40, width: 640, height: 360, fps: 30, audio: false });
-
-  async function extracting() {
-    const upload = path.join(dataDir, `upload-${Math.random()}.part`);
-    await copyFile(clip, upload);
-    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "long.mp4", sizeBytes: 1 });
-    const framesDir = videoPaths(dataDir, id).framesDir;
-    await waitFor(async () => frameFiles(framesDir) >= 30, { timeoutMs: 60_000, what: "extraction to start" });
-    const ffmpeg = await processesMentioning(videoDir(dataDir, id));
-    expect(ffmpeg.length).toBeGreaterThan(0);
-    return { id, framesDir, ffmpeg };
-  }
-  const gone = (pids: number[]) =>
-    waitFor(async () => (await Promise.all(pids.map((p) => readFile(`/proc/${p}/cmdline`, "utf8").then(() => true, () => false)))).every((alive) => !alive), {
-      timeoutMs: 30_000,
-      what: "ffmpeg to be gone",
-    });
+  const clip = await makeLongClip(dataDir);
+  const extracting = () => startExtracting(ctx, clip);
+  const gone = (pids: number[]) => allGone(pids);
 
   it("cancel during preprocess kills the video's ffmpeg: extraction stops short of the end", { timeout: 180_000 }, async () => {
     const { id, framesDir, ffmpeg } = await extracting();
     const started = performance.now();
     await cancelVideo(ctx, id);
     await gone(ffmpeg);
-    console.log(`cancel -> ffmpeg gone: ${Math.round(performance.now() - started)} ms (${frameFiles(framesDir)} of ${FRAMES} frames extracted)`);
+    console.log(`cancel -> ffmpeg gone: ${Math.round(performance.now() - started)} ms (${frameFiles(framesDir)} of ${LONG_CLIP_FRAMES} frames extracted)`);
     const extracted = frameFiles(framesDir);
     // Without the fix ffmpeg runs on to the last frame.
-    expect(extracted).toBeLessThan(FRAMES);
+    expect(extracted).toBeLessThan(LONG_CLIP_FRAMES);
     expect(await stageRow(ctx, id, "preprocess")).toMatchObject({ status: "canceled" });
     expect((await pool.query(`SELECT count(*)::int AS n FROM frame_executions WHERE video_id = $1`, [id])).rows[0].n).toBe(0);
   });

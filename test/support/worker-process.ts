@@ -39,7 +39,7 @@ export function fakeServiceWorkerEnv(opts: { databaseUrl: string; dataDir: strin
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(process.cwd(), "worker", "main.ts")], {
     cwd: process.cwd(),
-    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
+    env: { ...process.env, NODE_ENV: "test", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);

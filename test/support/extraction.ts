@@ -1,0 +1,34 @@
+import { copyFile } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+import type { PipelineContext } from "@/lib/pipeline/context";
+import { createVideo } from "@/lib/pipeline/commands";
+import { videoDir, videoPaths } from "@/lib/storage/paths";
+import { makeClip } from "./clips";
+import { ffmpegProcessesMentioning, isRunning } from "./processes";
+import { waitFor } from "./wait";
+
+/** 40 s at 30 fps: 1,200 frames, an extraction that takes several seconds on the test machine. */
+export const LONG_CLIP_FRAMES = 1200;
+
+export function makeLongClip(dataDir: string): Promise<string> {
+  return makeClip({ path: path.join(dataDir, "long.mp4"), seconds: 40, width: 640, height: 360, fps: 30, audio: false });
+}
+
+export const frameFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".jpg")).length : 0);
+
+/** Uploads the clip as a new video and waits until a worker's ffmpeg is extracting it; returns its ffmpeg pids. */
+export async function startExtracting(ctx: PipelineContext, clip: string) {
+  const upload = path.join(ctx.dataDir, `upload-${Math.random().toString(36).slice(2)}.part`);
+  await copyFile(clip, upload);
+  const { id } = await createVideo(ctx, { tempPath: upload, originalName: "long.mp4", sizeBytes: 1 });
+  const framesDir = videoPaths(ctx.dataDir, id).framesDir;
+  await waitFor(async () => frameFiles(framesDir) >= 30, { timeoutMs: 60_000, what: "extraction to start" });
+  const ffmpeg = await ffmpegProcessesMentioning(videoDir(ctx.dataDir, id));
+  if (ffmpeg.length === 0) throw new Error("no ffmpeg found extracting the video");
+  return { id, framesDir, ffmpeg };
+}
+
+export function allGone(pids: number[], what = "ffmpeg to be gone") {
+  return waitFor(async () => (await Promise.all(pids.map(isRunning))).every((alive) => !alive), { timeoutMs: 30_000, what });
+}
