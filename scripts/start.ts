@@ -3,7 +3,7 @@
 // one worker. Ctrl-C (or SIGTERM) stops all of it, the embedded database too.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
@@ -11,6 +11,7 @@ import { ensureAdmin } from "../lib/auth/admin";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 import { migrate } from "../lib/db/migrate";
 import { env, EnvError } from "../lib/env";
+import { removeStartRecord, stopOrphans, writeStartRecord } from "./start-orphans";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -19,9 +20,14 @@ const log = (m: string) => console.log(`[framewise] ${m}`);
 const children: ChildProcess[] = [];
 let database: EmbeddedDatabase | undefined;
 let stopping = false;
+let dataDir: string | undefined;
 
 async function main() {
   const e = env();
+  dataDir = e.DATA_DIR;
+  mkdirSync(e.DATA_DIR, { recursive: true });
+  const stopped = await stopOrphans(e.DATA_DIR, { log });
+  if (stopped.length) log(`stopped ${stopped.join(" and ")} left running by an earlier npm start`);
   let databaseUrl = e.DATABASE_URL;
   if (!databaseUrl) {
     database = await startEmbeddedDatabase({ dataDir: path.join(e.DATA_DIR, "postgres"), port: e.EMBEDDED_PG_PORT, log });
@@ -38,6 +44,14 @@ async function main() {
   // node itself with tsx's loader (not the tsx wrapper), so the process we
   // signal and wait for is the worker, and PostgreSQL stops only after it.
   children.push(run("worker", process.execPath, ["--import", "tsx", path.join(root, "worker", "main.ts")], childEnv));
+  writeStartRecord(e.DATA_DIR, {
+    pid: process.pid,
+    marker: process.argv[1] ?? "start",
+    children: [
+      { name: "web server", pid: children[0]!.pid!, marker: "next" },
+      { name: "worker", pid: children[1]!.pid!, marker: path.join("worker", "main.ts") },
+    ],
+  });
 
   const url = `http://localhost:${e.PORT}`;
   await waitForHealth(`${url}/api/health`);
@@ -52,7 +66,9 @@ async function main() {
 }
 
 function run(name: string, command: string, args: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ["ignore", "inherit", "inherit"] });
+  // Its own process group: the next npm start can stop it and what it
+  // started (next's own children) as a whole if this one is killed -9.
+  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ["ignore", "inherit", "inherit"], detached: true });
   child.on("exit", (code, signal) => {
     if (stopping) return;
     log(`${name} exited (${signal ?? code}); stopping everything`);
@@ -121,6 +137,7 @@ async function shutdown(code: number) {
   log("stopping...");
   await Promise.all(children.map((child) => stopChild(child)));
   await database?.stop().catch((error) => log(`could not stop PostgreSQL: ${(error as Error).message}`));
+  if (dataDir) removeStartRecord(dataDir, process.pid);
   log("stopped");
   process.exit(code);
 }
