@@ -4,7 +4,7 @@ import { createWriteStream } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inspectFile, makeClip, makeFrames } from "@/test/support/clips";
+import { inspectFile, makeClip, makeFrames, makeOddTimestampClip } from "@/test/support/clips";
 import { ffmpegProcessesMentioning } from "@/test/support/processes";
 import { MediaError } from "./errors";
 import { encodeVideo, extractAudio, extractFrames } from "./ffmpeg";
@@ -58,6 +58,18 @@ describe("extractFrames", () => {
     expect(files.at(-1)).toBe("000059.jpg");
     expectIncreasing(extractProgress, 60);
   });
+});
+
+describe("odd timestamps", () => {
+  for (const container of ["mkv", "mp4"] as const) {
+    it(`extracts every frame of recordings joined end to end (timestamps back and repeating, ${container})`, async () => {
+      const joined = await makeOddTimestampClip(path.join(dir, `joined.${container}`), container);
+      const out = path.join(dir, `joined-${container}-frames`);
+      const { frameCount } = await extractFrames({ source: joined, framesDir: out });
+      expect(frameCount).toBe(120);
+      expect((await readdir(out)).length).toBe(120);
+    });
+  }
 });
 
 describe("extractAudio", () => {

@@ -50,6 +50,12 @@ export async function extractFrames(options: ExtractFramesOptions): Promise<{ fr
     // 0:V is video that is not cover art or a thumbnail (as in media-info.ts).
     "-map", "0:V:0",
     ...passthroughArgs(binary),
+    // Frames are numbered as the decoder hands them out, as a player shows
+    // them; the source's own timestamps are dropped. Recordings joined end
+    // to end (timestamps that jump back or repeat) otherwise stop the JPEG
+    // encoder at the first repeat ("Invalid pts ... <= last").
+    "-vf", "settb=1/1000,setpts=N",
+    "-enc_time_base", "1:1000",
     "-q:v", "2",
     ...(cap ? ["-frames:v", String(cap)] : []),
     "-start_number", "0",

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { probeMedia } from "@/lib/media/probe";
 import { videoPaths } from "@/lib/storage/paths";
-import { makeClip } from "@/test/support/clips";
+import { makeClip, makeOddTimestampClip } from "@/test/support/clips";
 import { createTestPipeline, startTestWorker, videoStatus } from "@/test/support/pipeline";
 import { waitFor } from "@/test/support/wait";
 import { createVideo } from "./commands";
@@ -56,5 +56,21 @@ describe("the pipeline, end to end with the local enhancer", async () => {
     const out = await probeMedia(videoPaths(dataDir, id).output);
     expect(out.hasAudio).toBe(false);
     expect(out.raw.video.nbFrames).toBe(24);
+  });
+
+  it("a recording joined end to end (timestamps that jump back and repeat) is processed as a player plays it", { timeout: 120_000 }, async () => {
+    const joined = await makeOddTimestampClip(path.join(dataDir, "joined.mkv"));
+    const upload = path.join(dataDir, "joined.part");
+    await copyFile(joined, upload);
+    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "joined.mkv", sizeBytes: 1 });
+    const status = await waitFor(async () => {
+      const s = await videoStatus(pool, id);
+      return s === "completed" || s === "failed" ? s : null;
+    }, { timeoutMs: 90_000, what: "the joined video to finish" });
+    const { rows } = await pool.query(`SELECT name, status, total, error FROM video_stages WHERE video_id = $1 ORDER BY name`, [id]);
+    expect(status, JSON.stringify(rows)).toBe("completed");
+    expect(rows.find((r) => r.name === "enhance")).toMatchObject({ total: 120 });
+    const out = await probeMedia(videoPaths(dataDir, id).output);
+    expect(out.raw.video.nbFrames).toBe(120);
   });
 });

@@ -81,6 +81,27 @@ export async function makeClip(options: ClipOptions): Promise<string> {
 }
 
 /**
+ * Two 2-second recordings joined end to end, as a camera or a careless
+ * concatenation leaves them: from frame 60 on, the video timestamps jump back
+ * and then repeat (an MP4 muxer writes them "fixed" as 1-tick steps, a
+ * Matroska file keeps the repeats). 120 frames, with a tone.
+ */
+export async function makeOddTimestampClip(file: string, container: "mp4" | "mkv" = "mkv"): Promise<string> {
+  const target = path.resolve(file);
+  await mkdir(path.dirname(target), { recursive: true });
+  await ffmpeg([
+    "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=4",
+    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4",
+    "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-pix_fmt", "yuv420p",
+    "-c:a", "aac", "-b:a", "64k",
+    "-bsf:v", "setts=ts='if(gte(N,60),PTS-2048,PTS)'",
+    "-f", container === "mkv" ? "matroska" : "mp4",
+    target,
+  ]);
+  return target;
+}
+
+/**
  * Audio without video: an .mp3 (optionally with album cover art, which
  * ffprobe lists as a video stream) or an .m4a, chosen by the extension.
  */
