@@ -11,6 +11,17 @@ import { createVideo } from "./commands";
 describe("the pipeline, end to end with the local enhancer", async () => {
   const { url, pool, ctx, dataDir } = await createTestPipeline();
   await startTestWorker(url, dataDir);
+  /** Uploads a file as a new video and waits until it is completed or failed. */
+  const processFile = async (file: string) => {
+    const upload = path.join(dataDir, `${path.basename(file)}.part`);
+    await copyFile(file, upload);
+    const { id } = await createVideo(ctx, { tempPath: upload, originalName: path.basename(file), sizeBytes: 1 });
+    const status = await waitFor(async () => {
+      const s = await videoStatus(pool, id);
+      return s === "completed" || s === "failed" ? s : null;
+    }, { timeoutMs: 90_000, what: `${path.basename(file)} to finish` });
+    return { id, status };
+  };
 
   it("turns a 2 s 320x240 30 fps clip with audio into a playable MP4 with the same frames", { timeout: 120_000 }, async () => {
     const clip = await makeClip({ path: path.join(dataDir, "clip.mp4"), seconds: 2, width: 320, height: 240, fps: 30, audio: true });
@@ -40,14 +51,7 @@ describe("the pipeline, end to end with the local enhancer", async () => {
   });
 
   it("a video without audio: captions skipped with the reason, thumbnails made, video completed", { timeout: 120_000 }, async () => {
-    const clip = await makeClip({ path: path.join(dataDir, "silent.mp4"), seconds: 1, width: 160, height: 120, fps: 24, audio: false });
-    const upload = path.join(dataDir, "silent.part");
-    await copyFile(clip, upload);
-    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "silent.mp4", sizeBytes: 1 });
-    const status = await waitFor(async () => {
-      const s = await videoStatus(pool, id);
-      return s === "completed" || s === "failed" ? s : null;
-    }, { timeoutMs: 90_000, what: "the silent video to finish" });
+    const { id, status } = await processFile(await makeClip({ path: path.join(dataDir, "silent.mp4"), seconds: 1, width: 160, height: 120, fps: 24, audio: false }));
     expect(status).toBe("completed");
     const { rows } = await pool.query(`SELECT name, status, message, result FROM video_stages WHERE video_id = $1`, [id]);
     const stage = (name: string) => rows.find((r) => r.name === name);
@@ -59,14 +63,7 @@ describe("the pipeline, end to end with the local enhancer", async () => {
   });
 
   it("a recording joined end to end (timestamps that jump back and repeat) is processed as a player plays it", { timeout: 120_000 }, async () => {
-    const joined = await makeOddTimestampClip(path.join(dataDir, "joined.mkv"));
-    const upload = path.join(dataDir, "joined.part");
-    await copyFile(joined, upload);
-    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "joined.mkv", sizeBytes: 1 });
-    const status = await waitFor(async () => {
-      const s = await videoStatus(pool, id);
-      return s === "completed" || s === "failed" ? s : null;
-    }, { timeoutMs: 90_000, what: "the joined video to finish" });
+    const { id, status } = await processFile(await makeOddTimestampClip(path.join(dataDir, "joined.mkv")));
     const { rows } = await pool.query(`SELECT name, status, total, error FROM video_stages WHERE video_id = $1 ORDER BY name`, [id]);
     expect(status, JSON.stringify(rows)).toBe("completed");
     expect(rows.find((r) => r.name === "enhance")).toMatchObject({ total: 120 });
