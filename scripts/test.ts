@@ -1,4 +1,4 @@
-// `npm test`: type check, the vitest suite (unit + integration against a real
+// `npm test`: type check, lint, the vitest suite (unit + integration against a real
 // PostgreSQL and real ffmpeg), then the Playwright suite in real Chromium
 // against the real app, worker and fake enhancement service.
 import { spawnSync } from "node:child_process";
@@ -8,6 +8,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 const steps: [string, string, string[]][] = [
   ["typecheck", bin("tsc"), ["--noEmit", "-p", "."]],
+  // Errors fail the run; warnings are printed.
+  ["lint", bin("eslint"), ["."]],
   ["vitest", bin("vitest"), ["run"]],
   ["playwright", bin("playwright"), ["test"]],
 ];

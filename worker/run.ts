@@ -80,7 +80,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     signal: shutdown.signal,
     stops,
   };
-  const enhance = enhanceHandler(engine);
+  const enhance = enhanceHandler(engine, log);
   await boss.work(
     QUEUES.enhance,
     // Two fetch loops: one batch is enhanced while the next is claimed/settled.
@@ -94,7 +94,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       }
     },
   );
-  const stageRunners: Record<Exclude<QueueName, "enhance" | "sweep">, StageRunner> = {
+  const stageRunners: Record<Exclude<QueueName, "enhance">, StageRunner> = {
     preprocess: runPreprocess,
     thumbnails: thumbnailsRunner(config.thumbnailCount),
     captions: captionsRunner(config.transcriber),

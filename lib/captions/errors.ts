@@ -58,7 +58,3 @@ export function excerpt(text: string, keep: "head" | "tail" = "head", max = BODY
   if (text.length <= max) return text;
   return keep === "head" ? `${text.slice(0, max)}…` : `…${text.slice(-max)}`;
 }
-
-export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === "AbortError" || (error as { code?: string }).code === "ABORT_ERR");
-}

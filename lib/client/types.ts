@@ -18,7 +18,6 @@ export type StageStatus = "pending" | "running" | "succeeded" | "failed" | "skip
 export type FrameStatus = "pending" | "running" | "succeeded" | "failed";
 export type StageName = "preprocess" | "enhance" | "thumbnails" | "captions" | "encode";
 
-export const STAGE_NAMES: readonly StageName[] = ["preprocess", "enhance", "thumbnails", "captions", "encode"];
 export const VIDEO_STATUSES: readonly VideoStatus[] = ["queued", "processing", "completed", "failed", "canceled"];
 export const TERMINAL_VIDEO_STATUSES: readonly VideoStatus[] = ["completed", "failed", "canceled"];
 

@@ -13,7 +13,7 @@ import { DomainError, videoNotFound } from "./errors";
 import { advanceVideo } from "./flow";
 import { requeueFailedFrames, type RetrySelector } from "./sql/requeue-frames";
 import { completeFramesAsOriginal } from "./sql/substitute-frames";
-import { insertStageRows, markStageRunning, readStageStatuses, resetStages } from "./sql/stage-rows";
+import { insertStageRows, markEnhanceSubstituted, markStageRunning, readStageStatuses, resetStages } from "./sql/stage-rows";
 import { insertVideo, lockVideo, setVideoStatus } from "./sql/video-rows";
 import { downstreamOf, TERMINAL_VIDEO, type VideoStatus } from "./stages";
 import { emitVideoStatusEvent } from "@/lib/webhooks/emit";
@@ -159,12 +159,10 @@ export async function encodeAnyway(ctx: PipelineContext, videoId: string): Promi
       await copyFile(paths.frame(frame_index), paths.enhancedFrame(frame_index));
     }
     const substituted = await completeFramesAsOriginal(tx, videoId, rows.map((r) => r.frame_index));
-    await tx.query(
-      `UPDATE video_stages SET status = 'succeeded', error = NULL, progress = 1, finished_at = now(), updated_at = now(),
-              message = $2
-        WHERE video_id = $1 AND name = 'enhance' AND status = 'failed' AND pending = 0 AND running = 0 AND failed = 0`,
-      [videoId, `${substituted} frames use the original image (encode anyway)`],
-    );
+    if (!(await markEnhanceSubstituted(tx, videoId, `${substituted} frames use the original image (encode anyway)`))) {
+      // Rolled back with the transaction: nothing was substituted.
+      throw new DomainError("conflict", "enhance_not_settled", "Encode anyway could not finish the enhance stage: some of its frames are not settled (pending, running or failed). Try again in a moment.");
+    }
     await resetStages(tx, videoId, downstreamOf("enhance"));
     await advanceVideo(tx, ctx, videoId);
     return { substituted };

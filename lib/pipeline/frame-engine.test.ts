@@ -218,4 +218,16 @@ describe("the frame engine", async () => {
     const { rows } = await ctx.pool.query(`SELECT count(*)::int AS n FROM frame_attempts WHERE video_id = $1`, [id]);
     expect(rows[0].n).toBe(0);
   });
+
+  it("'encode anyway' refuses, and changes nothing, when the enhance stage cannot be finished", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 3 });
+    await processFrameJobs(engine(countingEnhancer({ fail: (i) => (i === 1 ? permanent(422) : null) }).enhancer), jobs(id, range(3)));
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "failed", failed: 1 });
+    // A counter that says a frame is still pending (a retry that raced the operator's click).
+    await ctx.pool.query(`UPDATE video_stages SET pending = 1 WHERE video_id = $1 AND name = 'enhance'`, [id]);
+    await expect(encodeAnyway(ctx, id)).rejects.toThrow(/could not finish the enhance stage/);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "failed", failed: 1 });
+    expect((await ctx.pool.query(`SELECT status FROM frame_executions WHERE video_id = $1 AND frame_index = 1`, [id])).rows[0].status).toBe("failed");
+    expect(await jobCount(ctx, "encode", id)).toBe(0);
+  });
 });

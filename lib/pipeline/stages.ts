@@ -1,5 +1,6 @@
 // The pipeline as data (pure: no I/O). A stage starts exactly once, when every
-// stage it depends on has finished; see lib/pipeline/sql/stage-transitions.ts.
+// stage it depends on has finished; see lib/pipeline/flow.ts (advanceVideo)
+// and the guarded updates of lib/pipeline/sql/stage-rows.ts.
 export const STAGES = ["preprocess", "enhance", "thumbnails", "captions", "encode"] as const;
 export type StageName = (typeof STAGES)[number];
 
@@ -16,7 +17,6 @@ export type VideoStatus = "queued" | "processing" | "completed" | "failed" | "ca
 export type FrameStatus = "pending" | "running" | "succeeded" | "failed";
 
 export const FINISHED_STAGE: readonly StageStatus[] = ["succeeded", "skipped"];
-export const TERMINAL_STAGE: readonly StageStatus[] = ["succeeded", "skipped", "failed", "canceled"];
 export const TERMINAL_VIDEO: readonly VideoStatus[] = ["completed", "failed", "canceled"];
 
 export function dependentsOf(stage: StageName): StageName[] {

@@ -19,7 +19,6 @@ const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, "name">> = {
   thumbnails: { retryLimit: 2, retryDelay: 5, expireInSeconds: 3600, heartbeatSeconds: 30 },
   captions: { retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600, heartbeatSeconds: 30 },
   encode: { retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600, heartbeatSeconds: 30 },
-  sweep: { retryLimit: 0, expireInSeconds: 300, deleteAfterSeconds: 600 },
 };
 
 export function createBoss(databaseUrl: string, opts: { max?: number; supervise?: boolean } = {}): PgBoss {
@@ -49,7 +48,7 @@ export function onTransaction(client: pg.PoolClient): IDatabase {
   return { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
 }
 
-export async function sendVideoJob(boss: PgBoss, queue: Exclude<QueueName, "enhance" | "sweep">, job: VideoJob, client?: pg.PoolClient, startAfter?: Date): Promise<void> {
+export async function sendVideoJob(boss: PgBoss, queue: Exclude<QueueName, "enhance">, job: VideoJob, client?: pg.PoolClient, startAfter?: Date): Promise<void> {
   await boss.send(queue, job, { ...(client ? { db: onTransaction(client) } : {}), ...(startAfter ? { startAfter } : {}) });
 }
 

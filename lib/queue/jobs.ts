@@ -8,7 +8,6 @@ export const QUEUES = {
   thumbnails: "thumbnails",
   captions: "captions",
   encode: "encode",
-  sweep: "sweep",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -99,7 +99,7 @@ describe("getOpsSnapshot and /api/metrics", () => {
   afterAll(() => boss.stop({ graceful: false, close: true }));
 
   it("reads empty queues and a closed breaker on a database where nothing ran yet", async () => {
-    expect(await queueDepths(pool)).toEqual(["preprocess", "enhance", "thumbnails", "captions", "encode", "sweep"].map((name) => ({ name, queued: 0, active: 0 })));
+    expect(await queueDepths(pool)).toEqual(["preprocess", "enhance", "thumbnails", "captions", "encode"].map((name) => ({ name, queued: 0, active: 0 })));
     const ops = await getOpsSnapshot(pool, config);
     expect(ops.enhancer).toEqual({
       mode: "http",

@@ -71,6 +71,17 @@ export async function finishEnhanceIfDone(db: Db, videoId: string): Promise<"suc
   return rows[0]?.status ?? null;
 }
 
+/** "Encode anyway": a failed enhance stage whose failed frames were all substituted by their originals becomes succeeded. */
+export async function markEnhanceSubstituted(db: Db, videoId: string, message: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE video_stages SET status = 'succeeded', error = NULL, progress = 1, finished_at = now(), updated_at = now(),
+            message = $2
+      WHERE video_id = $1 AND name = 'enhance' AND status = 'failed' AND pending = 0 AND running = 0 AND failed = 0`,
+    [videoId, message],
+  );
+  return rowCount === 1;
+}
+
 export async function setStageProgress(db: Db, videoId: string, name: StageName, progress: number, message?: string): Promise<void> {
   await db.query(
     `UPDATE video_stages SET progress = $3, message = COALESCE($4, message), updated_at = now()
