@@ -68,6 +68,10 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
     const store = opts.frames ?? localFrameStore(ctx.dataDir);
     await store.prepare(videoId);
     outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(batch, store, videoId, size, frame));
+    // The results are made durable before any row says succeeded. If this
+    // throws, nothing is settled: the leases lapse and the re-claimed frames
+    // find their results in place (recorded without a new call).
+    await store.persistResults?.(videoId, outcomes.flatMap((o) => (o.kind === "done" ? [o.frame.frameIndex] : [])));
   } finally {
     clearInterval(heartbeat);
     watch?.release();

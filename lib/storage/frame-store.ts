@@ -1,5 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import { frameExists, readFrame, writeFrameAtomically } from "./frame-files";
+import { frameExists, readFrame, syncFiles, writeFrameAtomically } from "./frame-files";
 import { videoPaths } from "./paths";
 
 /**
@@ -13,6 +13,8 @@ export interface FrameStore {
   hasResult(videoId: string, frameIndex: number): boolean;
   /** Atomic: a reader sees the whole result or none. */
   writeResult(videoId: string, frameIndex: number, data: Buffer, attemptToken: string): void;
+  /** Durable: the results written survive a power loss once this resolves (called before their rows are marked). */
+  persistResults?(videoId: string, frameIndexes: number[]): Promise<void>;
 }
 
 export function localFrameStore(dataDir: string): FrameStore {
@@ -23,5 +25,9 @@ export function localFrameStore(dataDir: string): FrameStore {
     readSource: (videoId, i) => readFrame(videoPaths(dataDir, videoId).frame(i)),
     hasResult: (videoId, i) => frameExists(videoPaths(dataDir, videoId).enhancedFrame(i)),
     writeResult: (videoId, i, data, token) => writeFrameAtomically(videoPaths(dataDir, videoId).enhancedFrame(i), data, token),
+    persistResults: async (videoId, indexes) => {
+      const paths = videoPaths(dataDir, videoId);
+      if (indexes.length > 0) await syncFiles(indexes.map((i) => paths.enhancedFrame(i)), paths.enhancedDir);
+    },
   };
 }
