@@ -42,6 +42,11 @@ export async function endUserSessions(db: Db, userId: string): Promise<number> {
   return rowCount ?? 0;
 }
 
+/** Sessions past their expiry (the sweeper removes them). */
+export async function deleteExpiredSessions(db: Db): Promise<void> {
+  await db.query(`DELETE FROM sessions WHERE expires_at < now()`);
+}
+
 export async function findUserByEmail(db: Db, email: string): Promise<{ id: string; password_hash: string; disabled: boolean } | null> {
   const { rows } = await db.query<{ id: string; password_hash: string; disabled: boolean }>(
     `SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1)`,

@@ -13,8 +13,10 @@ import { DomainError, videoNotFound } from "./errors";
 import { advanceVideo } from "./flow";
 import { requeueFailedFrames, type RetrySelector } from "./sql/requeue-frames";
 import { completeFramesAsOriginal } from "./sql/substitute-frames";
-import { insertStageRows, markEnhanceSubstituted, markStageRunning, readStageStatuses, resetStages } from "./sql/stage-rows";
-import { insertVideo, lockVideo, setVideoStatus } from "./sql/video-rows";
+import { lockFailedFrameIndexes } from "./sql/frame-indexes";
+import { dropQueuedJobs } from "./sql/queued-jobs";
+import { cancelStages, insertStageRows, markEnhanceSubstituted, markStageRunning, readStageStatuses, resetStages } from "./sql/stage-rows";
+import { deleteVideoRow, insertVideo, lockVideo, markVideoCanceled, readVideoStatus, setVideoStatus } from "./sql/video-rows";
 import { downstreamOf, TERMINAL_VIDEO, type VideoStatus } from "./stages";
 import { emitVideoStatusEvent } from "@/lib/webhooks/emit";
 
@@ -64,9 +66,9 @@ export async function createVideo(
 
 async function lockedVideoStatus(tx: pg.PoolClient, videoId: string): Promise<VideoStatus> {
   await lockVideo(tx, videoId);
-  const { rows } = await tx.query<{ status: VideoStatus }>(`SELECT status FROM videos WHERE id = $1`, [videoId]);
-  if (!rows[0]) throw videoNotFound(videoId);
-  return rows[0].status;
+  const status = await readVideoStatus(tx, videoId);
+  if (!status) throw videoNotFound(videoId);
+  return status;
 }
 
 /**
@@ -102,17 +104,8 @@ export async function cancelVideo(ctx: PipelineContext, videoId: string): Promis
     if (TERMINAL_VIDEO.includes(status) && status !== "failed") {
       throw new DomainError("conflict", "video_finished", `This video is already ${status}; there is nothing to cancel.`);
     }
-    await tx.query(
-      `UPDATE video_stages SET status = 'canceled', finished_at = now(), updated_at = now()
-        WHERE video_id = $1 AND status IN ('pending', 'running', 'failed')`,
-      [videoId],
-    );
-    await tx.query(
-      `UPDATE videos SET status = 'canceled', finished_at = now(), updated_at = now(),
-              error = jsonb_build_object('code', 'canceled', 'message', 'Canceled by an operator.')
-        WHERE id = $1`,
-      [videoId],
-    );
+    await cancelStages(tx, videoId);
+    await markVideoCanceled(tx, videoId);
     await emitVideoStatusEvent(tx, ctx.boss, videoId, "canceled");
     return { canceled: true as const };
   });
@@ -129,9 +122,8 @@ export async function deleteVideo(ctx: PipelineContext, videoId: string): Promis
   const deleted = await transaction(ctx.pool, async (tx) => {
     await lockedVideoStatus(tx, videoId);
     // Queued jobs of this video would only drain as no-ops; drop them now.
-    await tx.query(`DELETE FROM pgboss.job WHERE state IN ('created', 'retry') AND data->>'videoId' = $1`, [videoId]).catch(() => {});
-    const { rowCount } = await tx.query(`DELETE FROM videos WHERE id = $1`, [videoId]);
-    return rowCount === 1;
+    await dropQueuedJobs(tx, videoId);
+    return deleteVideoRow(tx, videoId);
   });
   if (!deleted) throw videoNotFound(videoId);
   await removeVideoFolder(ctx.dataDir, videoId).catch(() => {});
@@ -149,16 +141,13 @@ export async function encodeAnyway(ctx: PipelineContext, videoId: string): Promi
     if (statuses.enhance !== "failed") {
       throw new DomainError("conflict", "enhance_not_failed", "Encode anyway is for a video whose enhance stage failed; this one's is " + statuses.enhance + ".");
     }
-    const { rows } = await tx.query<{ frame_index: number }>(
-      `SELECT frame_index FROM frame_executions WHERE video_id = $1 AND status = 'failed' ORDER BY frame_index FOR UPDATE`,
-      [videoId],
-    );
+    const failed = await lockFailedFrameIndexes(tx, videoId);
     const paths = videoPaths(ctx.dataDir, videoId);
     await mkdir(paths.enhancedDir, { recursive: true });
-    for (const { frame_index } of rows) {
-      await copyFile(paths.frame(frame_index), paths.enhancedFrame(frame_index));
+    for (const frameIndex of failed) {
+      await copyFile(paths.frame(frameIndex), paths.enhancedFrame(frameIndex));
     }
-    const substituted = await completeFramesAsOriginal(tx, videoId, rows.map((r) => r.frame_index));
+    const substituted = await completeFramesAsOriginal(tx, videoId, failed);
     if (!(await markEnhanceSubstituted(tx, videoId, `${substituted} frames use the original image (encode anyway)`))) {
       // Rolled back with the transaction: nothing was substituted.
       throw new DomainError("conflict", "enhance_not_settled", "Encode anyway could not finish the enhance stage: some of its frames are not settled (pending, running or failed). Try again in a moment.");

@@ -2,7 +2,8 @@ import type pg from "pg";
 import { transaction } from "@/lib/db/client";
 import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
 import type { PipelineContext } from "./context";
-import { finishEnhanceIfDone, markStageFinished, readStageStatuses, markStageRunning } from "./sql/stage-rows";
+import { pendingFrameIndexes } from "./sql/frame-indexes";
+import { finishEnhanceIfDone, markStageFinished, readStageError, readStageStatus, readStageStatuses, markStageRunning } from "./sql/stage-rows";
 import { lockVideo, setVideoStatus } from "./sql/video-rows";
 import { readyStages, STAGES, videoStatusFrom, type StageName } from "./stages";
 import { emitFramesFailed, emitVideoStatusEvent } from "@/lib/webhooks/emit";
@@ -24,11 +25,8 @@ export async function advanceVideo(tx: pg.PoolClient, ctx: PipelineContext, vide
       }
       statuses[stage] = "running";
       if (stage === "enhance") {
-        const { rows } = await tx.query<{ frame_index: number }>(
-          `SELECT frame_index FROM frame_executions WHERE video_id = $1 AND status = 'pending' ORDER BY frame_index`,
-          [videoId],
-        );
-        await sendFrameJobs(ctx.boss, rows.map((r) => ({ videoId, frameIndex: r.frame_index })), { client: tx });
+        const pending = await pendingFrameIndexes(tx, videoId);
+        await sendFrameJobs(ctx.boss, pending.map((frameIndex) => ({ videoId, frameIndex })), { client: tx });
         // Nothing left to enhance (every frame already succeeded): finish now.
         const finished = await finishEnhanceIfDone(tx, videoId);
         if (finished) statuses.enhance = finished;
@@ -44,11 +42,7 @@ export async function advanceVideo(tx: pg.PoolClient, ctx: PipelineContext, vide
 }
 
 async function stageError(tx: pg.PoolClient, videoId: string, stage: StageName) {
-  const { rows } = await tx.query<{ error: { code?: string; message?: string } | null }>(
-    `SELECT error FROM video_stages WHERE video_id = $1 AND name = $2`,
-    [videoId, stage],
-  );
-  const e = rows[0]?.error;
+  const e = await readStageError(tx, videoId, stage);
   return { code: e?.code ?? `${stage}_failed`, message: `${stage}: ${e?.message ?? "failed"}` };
 }
 
@@ -89,6 +83,5 @@ export async function finishEnhanceWhenDone(ctx: PipelineContext, videoId: strin
 
 /** Called by stage handlers: true when the stage is running and should do its work now. */
 export async function isStageRunning(db: pg.Pool | pg.PoolClient, videoId: string, stage: StageName): Promise<boolean> {
-  const { rows } = await db.query<{ status: string }>(`SELECT status FROM video_stages WHERE video_id = $1 AND name = $2`, [videoId, stage]);
-  return rows[0]?.status === "running";
+  return (await readStageStatus(db, videoId, stage)) === "running";
 }

@@ -11,6 +11,8 @@ import type { VideoStops } from "./video-stops";
 import { finishEnhanceWhenDone } from "./flow";
 import { decide, RETRY_BASE_MS, type Failure } from "./outcome";
 import { claimFrames, type ClaimedFrame } from "./sql/claim-frames";
+import { enhanceLooksDone } from "./sql/stage-rows";
+import { readVideoMedia } from "./sql/video-rows";
 import { completeFrames, deferFrames, extendLeases, failFrames, type FrameFailure, type FrameOutcome } from "./sql/settle-frames";
 
 export type { CallGuard };
@@ -186,22 +188,14 @@ async function deferGroups(tx: pg.PoolClient, videoId: string, deferred: { frame
   return jobs;
 }
 
-async function enhanceLooksDone(db: pg.Pool, videoId: string): Promise<boolean> {
-  const { rows } = await db.query<{ done: boolean }>(
-    `SELECT (pending = 0 AND running = 0 AND status = 'running') AS done FROM video_stages WHERE video_id = $1 AND name = 'enhance'`,
-    [videoId],
-  );
-  return rows[0]?.done ?? false;
-}
-
 // A video's frame size never changes: remembered for the next batches.
 const sizes = new Map<string, { width: number; height: number }>();
 
 async function frameSize(db: pg.Pool, videoId: string): Promise<{ width: number; height: number }> {
   const known = sizes.get(videoId);
   if (known) return known;
-  const { rows } = await db.query<{ width: number; height: number }>(`SELECT width, height FROM videos WHERE id = $1`, [videoId]);
-  const size = { width: rows[0]?.width ?? 0, height: rows[0]?.height ?? 0 };
+  const video = await readVideoMedia(db, videoId);
+  const size = { width: video?.width ?? 0, height: video?.height ?? 0 };
   if (sizes.size > 1000) sizes.clear();
   sizes.set(videoId, size);
   return size;

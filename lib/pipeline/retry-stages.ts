@@ -5,7 +5,7 @@ import { DomainError, videoNotFound } from "./errors";
 import { advanceVideo } from "./flow";
 import { requeueFailedFrames } from "./sql/requeue-frames";
 import { finishEnhanceIfDone, markStageRunning, readStageStatuses, resetStages } from "./sql/stage-rows";
-import { lockVideo } from "./sql/video-rows";
+import { lockVideo, readVideoStatus } from "./sql/video-rows";
 import { downstreamOf, STAGES, type StageName } from "./stages";
 
 /**
@@ -19,9 +19,9 @@ import { downstreamOf, STAGES, type StageName } from "./stages";
 export async function retryStages(ctx: PipelineContext, videoId: string, stages: StageName[]): Promise<{ requeued: number; stages: StageName[] }> {
   return transaction(ctx.pool, async (tx) => {
     await lockVideo(tx, videoId);
-    const { rows } = await tx.query<{ status: string }>(`SELECT status FROM videos WHERE id = $1`, [videoId]);
-    if (!rows[0]) throw videoNotFound(videoId);
-    if (rows[0].status === "canceled") throw new DomainError("conflict", "video_canceled", "This video was canceled; its stages cannot be retried.");
+    const status = await readVideoStatus(tx, videoId);
+    if (!status) throw videoNotFound(videoId);
+    if (status === "canceled") throw new DomainError("conflict", "video_canceled", "This video was canceled; its stages cannot be retried.");
     const statuses = await readStageStatuses(tx, videoId);
     const asked = STAGES.filter((s) => stages.includes(s));
     const notFailed = asked.filter((s) => statuses[s] !== "failed");

@@ -45,7 +45,7 @@ describe("stage runs: retried when transient, failed with the reason when not, r
 
   it("a database blip during encode is retried later by a new job, and the next run encodes the video", async () => {
     const { id } = await enhanced();
-    const blip = { ...ctx, pool: blipping(ctx.pool, "v.fps_num", 1) };
+    const blip = { ...ctx, pool: blipping(ctx.pool, "fps_num, fps_den, frame_count", 1) };
     await runStageAttempt(blip, "encode", runEncode, { videoId: id, attempt: 1 });
     const row = await stageRow(ctx, id, "encode");
     expect(row.status).toBe("running");
@@ -61,7 +61,7 @@ describe("stage runs: retried when transient, failed with the reason when not, r
 
   it("a transient error on the last allowed attempt fails the stage with its reason", async () => {
     const { id } = await enhanced(2);
-    const blip = { ...ctx, pool: blipping(ctx.pool, "v.fps_num", 1) };
+    const blip = { ...ctx, pool: blipping(ctx.pool, "fps_num, fps_den, frame_count", 1) };
     await runStageAttempt(blip, "encode", runEncode, { videoId: id, attempt: STAGE_ATTEMPT_LIMIT });
     expect(await stageRow(ctx, id, "encode")).toMatchObject({ status: "failed", error: { code: "57P01", attempt: STAGE_ATTEMPT_LIMIT } });
     expect((await jobs(id, "encode")).length).toBe(1);

@@ -3,10 +3,11 @@ import { sendFrameJobs } from "@/lib/queue/boss";
 import type { PipelineContext } from "./context";
 import { finishEnhanceWhenDone } from "./flow";
 import { sweepOrphanFolders } from "./orphan-folders";
-import { releaseExpiredLeases, touchOverdueRetries } from "./sql/requeue-frames";
+import { deleteExpiredSessions } from "@/lib/auth/sessions";
+import { releaseExpiredLeases, touchOverdueRetries } from "./sql/sweep-frames";
+import { enhanceStagesAwaitingFanIn } from "./sql/stage-rows";
+import { tryTakeSweepLock } from "./sql/sweep-lock";
 
-// Any constant; the same in every worker, so one sweep runs at a time fleet-wide.
-const SWEEP_LOCK_KEY = 72_261_002;
 
 export interface SweepResult {
   ran: boolean;
@@ -28,21 +29,17 @@ export interface SweepResult {
  */
 export async function sweep(ctx: PipelineContext, opts: { overdueGraceSeconds: number; orphanFolderGraceSeconds?: number }): Promise<SweepResult> {
   const result = await transaction(ctx.pool, async (tx) => {
-    const { rows } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [SWEEP_LOCK_KEY]);
-    if (!rows[0]?.locked) return null;
+    if (!(await tryTakeSweepLock(tx))) return null;
     const released = await releaseExpiredLeases(tx);
     const overdue = await touchOverdueRetries(tx, opts.overdueGraceSeconds);
     const jobs = [...released.filter((r) => !r.final), ...overdue].map(({ videoId, frameIndex }) => ({ videoId, frameIndex }));
     await sendFrameJobs(ctx.boss, jobs, { client: tx });
-    await tx.query(`DELETE FROM sessions WHERE expires_at < now()`);
+    await deleteExpiredSessions(tx);
     return { released: released.length, failedForGood: released.filter((r) => r.final).length, resent: jobs.length };
   });
   if (!result) return { ran: false, released: 0, failedForGood: 0, resent: 0, stagesFinished: 0, orphanFolders: 0 };
-  const { rows: stuck } = await ctx.pool.query<{ video_id: string }>(
-    `SELECT video_id::text FROM video_stages WHERE name = 'enhance' AND status = 'running' AND pending = 0 AND running = 0`,
-  );
   let stagesFinished = 0;
-  for (const { video_id } of stuck) if (await finishEnhanceWhenDone(ctx, video_id)) stagesFinished++;
+  for (const videoId of await enhanceStagesAwaitingFanIn(ctx.pool)) if (await finishEnhanceWhenDone(ctx, videoId)) stagesFinished++;
   const orphanFolders = opts.orphanFolderGraceSeconds === undefined ? 0 : (await sweepOrphanFolders(ctx, { graceSeconds: opts.orphanFolderGraceSeconds })).length;
   return { ran: true, ...result, stagesFinished, orphanFolders };
 }

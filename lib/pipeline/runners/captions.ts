@@ -4,14 +4,14 @@ import { videoPaths } from "@/lib/storage/paths";
 import type { PipelineContext } from "../context";
 import { finishStage, isStageRunning } from "../flow";
 import { setStageProgress } from "../sql/stage-rows";
+import { readVideoMedia } from "../sql/video-rows";
 import { throttle } from "./stage-failure";
 
 /** Speech to text from the audio kept by preprocess, as WebVTT; skipped (with the reason) when there is no audio or no transcriber. */
 export function captionsRunner(config: TranscriberConfig) {
   return async (ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> => {
     if (!(await isStageRunning(ctx.pool, videoId, "captions"))) return;
-    const { rows } = await ctx.pool.query<{ has_audio: boolean | null }>(`SELECT has_audio FROM videos WHERE id = $1`, [videoId]);
-    if (!rows[0]?.has_audio) {
+    if (!(await readVideoMedia(ctx.pool, videoId))?.hasAudio) {
       await finishStage(ctx, videoId, "captions", "skipped", { message: "the video has no audio track" });
       return;
     }

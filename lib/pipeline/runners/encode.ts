@@ -3,7 +3,8 @@ import { encodeVideo } from "@/lib/media/ffmpeg";
 import { videoPaths } from "@/lib/storage/paths";
 import type { PipelineContext } from "../context";
 import { finishStage, isStageRunning } from "../flow";
-import { setStageProgress } from "../sql/stage-rows";
+import { readStageStatus, setStageProgress } from "../sql/stage-rows";
+import { readVideoMedia } from "../sql/video-rows";
 import { throttle } from "./stage-failure";
 
 /** Enhanced frames at the source frame rate + the original audio (+ captions when ready) into a playable MP4. */
@@ -12,22 +13,17 @@ export async function runEncode(ctx: PipelineContext, videoId: string, signal?: 
   const paths = videoPaths(ctx.dataDir, videoId);
   // Errors are thrown to runStageAttempt (lib/pipeline/stage-run.ts), which retries or fails the stage.
   {
-    const { rows } = await ctx.pool.query<{ fps_num: number; fps_den: number; frame_count: number; has_audio: boolean; captions: string }>(
-      `SELECT v.fps_num, v.fps_den, v.frame_count, v.has_audio, s.status AS captions
-         FROM videos v JOIN video_stages s ON s.video_id = v.id AND s.name = 'captions' WHERE v.id = $1`,
-      [videoId],
-    );
-    const video = rows[0];
+    const video = await readVideoMedia(ctx.pool, videoId);
     if (!video) return;
-    const withCaptions = video.captions === "succeeded" && (await exists(paths.captions));
+    const withCaptions = (await readStageStatus(ctx.pool, videoId, "captions")) === "succeeded" && (await exists(paths.captions));
     await setStageProgress(ctx.pool, videoId, "encode", 0, "encoding");
     const report = throttle(500, (p) => setStageProgress(ctx.pool, videoId, "encode", p));
     const encoded = await encodeVideo({
       framesDir: paths.enhancedDir,
-      fpsNum: video.fps_num,
-      fpsDen: video.fps_den,
-      frameCount: video.frame_count,
-      audio: video.has_audio ? paths.audio : null,
+      fpsNum: video.fpsNum,
+      fpsDen: video.fpsDen,
+      frameCount: video.frameCount,
+      audio: video.hasAudio ? paths.audio : null,
       captions: withCaptions ? paths.captions : null,
       output: paths.output,
       signal,

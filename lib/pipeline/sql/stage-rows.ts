@@ -100,3 +100,44 @@ export async function resetStages(db: Db, videoId: string, names: StageName[]): 
     [videoId, names],
   );
 }
+
+/** A single-job stage's status; its runner works only while it is running. */
+export async function readStageStatus(db: Db, videoId: string, name: StageName): Promise<StageStatus | null> {
+  const { rows } = await db.query<{ status: StageStatus }>(`SELECT status FROM video_stages WHERE video_id = $1 AND name = $2`, [videoId, name]);
+  return rows[0]?.status ?? null;
+}
+
+/** The error stored on a stage (for the video's own error when the stage failed). */
+export async function readStageError(db: Db, videoId: string, name: StageName): Promise<{ code?: string; message?: string } | null> {
+  const { rows } = await db.query<{ error: { code?: string; message?: string } | null }>(
+    `SELECT error FROM video_stages WHERE video_id = $1 AND name = $2`,
+    [videoId, name],
+  );
+  return rows[0]?.error ?? null;
+}
+
+/** The enhance stage is running with nothing pending or running: its fan-in is due (cheap pre-check, no lock). */
+export async function enhanceLooksDone(db: Db, videoId: string): Promise<boolean> {
+  const { rows } = await db.query<{ done: boolean }>(
+    `SELECT (pending = 0 AND running = 0 AND status = 'running') AS done FROM video_stages WHERE video_id = $1 AND name = 'enhance'`,
+    [videoId],
+  );
+  return rows[0]?.done ?? false;
+}
+
+/** Enhance stages whose fan-in was missed (a crash between the last settle and the fan-in), for the sweeper. */
+export async function enhanceStagesAwaitingFanIn(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ video_id: string }>(
+    `SELECT video_id::text FROM video_stages WHERE name = 'enhance' AND status = 'running' AND pending = 0 AND running = 0`,
+  );
+  return rows.map((r) => r.video_id);
+}
+
+/** An operator's cancel: every stage not finished becomes canceled, so nothing of the video is claimed or started again. */
+export async function cancelStages(db: Db, videoId: string): Promise<void> {
+  await db.query(
+    `UPDATE video_stages SET status = 'canceled', finished_at = now(), updated_at = now()
+      WHERE video_id = $1 AND status IN ('pending', 'running', 'failed')`,
+    [videoId],
+  );
+}

@@ -41,3 +41,33 @@ export async function setVideoStatus(db: Db, videoId: string, status: VideoStatu
 export async function lockVideo(db: Db, videoId: string): Promise<void> {
   await db.query(`SELECT pg_advisory_xact_lock(hashtext('framewise:video'), hashtext($1))`, [videoId]);
 }
+
+export async function readVideoStatus(db: Db, videoId: string): Promise<VideoStatus | null> {
+  const { rows } = await db.query<{ status: VideoStatus }>(`SELECT status FROM videos WHERE id = $1`, [videoId]);
+  return rows[0]?.status ?? null;
+}
+
+export async function markVideoCanceled(db: Db, videoId: string): Promise<void> {
+  await db.query(
+    `UPDATE videos SET status = 'canceled', finished_at = now(), updated_at = now(),
+            error = jsonb_build_object('code', 'canceled', 'message', 'Canceled by an operator.')
+      WHERE id = $1`,
+    [videoId],
+  );
+}
+
+/** Deletes the video's row; its stages, frames and their history go with it (ON DELETE CASCADE). */
+export async function deleteVideoRow(db: Db, videoId: string): Promise<boolean> {
+  const { rowCount } = await db.query(`DELETE FROM videos WHERE id = $1`, [videoId]);
+  return rowCount === 1;
+}
+
+/** What the stage runners need to know of a video (null for a video that is gone). */
+export async function readVideoMedia(db: Db, videoId: string): Promise<{ width: number; height: number; fpsNum: number; fpsDen: number; frameCount: number; hasAudio: boolean | null } | null> {
+  const { rows } = await db.query<{ width: number; height: number; fps_num: number; fps_den: number; frame_count: number; has_audio: boolean | null }>(
+    `SELECT width, height, fps_num, fps_den, frame_count, has_audio FROM videos WHERE id = $1`,
+    [videoId],
+  );
+  const r = rows[0];
+  return r ? { width: r.width, height: r.height, fpsNum: r.fps_num, fpsDen: r.fps_den, frameCount: r.frame_count, hasAudio: r.has_audio } : null;
+}
