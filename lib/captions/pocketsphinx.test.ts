@@ -1,12 +1,10 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ffmpegPath } from "@/lib/media/binaries";
 import { extractAudio } from "@/lib/media/ffmpeg";
+import { makeSpeechClip, SPEECH_FIRST, SPEECH_GAP_SEC, SPEECH_SECOND } from "@/test/support/clips";
 import { cueProblems } from "./cues";
 import { JsonOutputParser, TextOutputParser } from "./pocketsphinx";
 import { detectPocketsphinx, selectTranscriber } from "./transcriber";
@@ -18,13 +16,9 @@ import { parseVtt } from "./vtt";
 // would be, then taken through the pipeline's own audio extraction.
 // CI installs: pocketsphinx pocketsphinx-en-us pocketsphinx-testdata (apt).
 
-const run = promisify(execFile);
-const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
-// "and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them" (7.1 s)
-const FIRST = path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0870.wav");
-// "unless to be rather cold hearted and rather selfish is to be ill disposed" (5.3 s)
-const SECOND = path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0890.wav");
-const GAP_SEC = 2;
+const FIRST = SPEECH_FIRST;
+const SECOND = SPEECH_SECOND;
+const GAP_SEC = SPEECH_GAP_SEC;
 const SECOND_STARTS = 7.1 + GAP_SEC;
 
 let work: string;
@@ -41,18 +35,8 @@ describe("pocketsphinx transcriber", () => {
     expect(detectPocketsphinx(), "pocketsphinx or pocketsphinx-en-us is not installed").not.toBeNull();
   });
 
-  it("captions a video with speech: the WebVTT parses, has the spoken words, at their times", async () => {
-    const video = path.join(work, "speech.mp4");
-    await run(ffmpegPath(), [
-      "-nostdin", "-v", "error", "-y",
-      "-f", "lavfi", "-i", "testsrc2=s=160x90:r=10",
-      "-i", FIRST,
-      "-i", SECOND,
-      "-filter_complex", `anullsrc=r=16000:cl=mono,atrim=duration=${GAP_SEC}[gap];[1:a][gap][2:a]concat=n=3:v=0:a=1[a]`,
-      "-map", "0:v", "-map", "[a]", "-shortest",
-      "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "64k",
-      video,
-    ]); // prettier-ignore
+  it("captions a video with speech: the WebVTT parses, has the spoken words, at their times", { timeout: 180_000 }, async () => {
+    const video = await makeSpeechClip(path.join(work, "speech.mp4"));
     const audioPath = path.join(work, "audio.m4a");
     expect(await extractAudio({ source: video, output: audioPath })).toBe(true);
 

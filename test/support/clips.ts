@@ -80,6 +80,29 @@ export async function makeClip(options: ClipOptions): Promise<string> {
   return file;
 }
 
+/** Real speech: two LibriVox sentences of Debian's pocketsphinx-testdata (apt), 2 s apart, muxed under a generated picture as an upload would be. */
+export const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
+// "and mister john dashwood had then leisure to consider how much there might be prudently in his power to do for them" (7.1 s)
+export const SPEECH_FIRST = path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0870.wav");
+// "unless to be rather cold hearted and rather selfish is to be ill disposed" (5.3 s)
+export const SPEECH_SECOND = path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0890.wav");
+export const SPEECH_GAP_SEC = 2;
+
+export async function makeSpeechClip(file: string): Promise<string> {
+  const target = path.resolve(file);
+  await mkdir(path.dirname(target), { recursive: true });
+  await ffmpeg([
+    "-f", "lavfi", "-i", "testsrc2=s=160x90:r=10",
+    "-i", SPEECH_FIRST,
+    "-i", SPEECH_SECOND,
+    "-filter_complex", `anullsrc=r=16000:cl=mono,atrim=duration=${SPEECH_GAP_SEC}[gap];[1:a][gap][2:a]concat=n=3:v=0:a=1[a]`,
+    "-map", "0:v", "-map", "[a]", "-shortest",
+    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "64k",
+    target,
+  ]);
+  return target;
+}
+
 /**
  * Two 2-second recordings joined end to end, as a camera or a careless
  * concatenation leaves them: from frame 60 on, the video timestamps jump back

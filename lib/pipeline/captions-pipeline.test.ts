@@ -1,0 +1,43 @@
+import { copyFile, readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { probeMedia } from "@/lib/media/probe";
+import { videoPaths } from "@/lib/storage/paths";
+import { inspectFile, makeSpeechClip } from "@/test/support/clips";
+import { createTestPipeline, startTestWorker, videoStatus } from "@/test/support/pipeline";
+import { waitFor } from "@/test/support/wait";
+import { createVideo } from "./commands";
+
+// The captions stage inside the pipeline: a worker with captions on (auto:
+// pocketsphinx, installed in CI), the real speech recording, and the
+// captions muxed into the encoded MP4.
+describe("the pipeline with captions", async () => {
+  const { url, pool, ctx, dataDir } = await createTestPipeline();
+  await startTestWorker(url, dataDir, { transcriber: { captions: "auto" } });
+
+  it("transcribes the speech with pocketsphinx, serves the WebVTT and muxes it into the MP4", { timeout: 180_000 }, async () => {
+    const clip = await makeSpeechClip(path.join(dataDir, "speech.mp4"));
+    const upload = path.join(dataDir, "speech.part");
+    await copyFile(clip, upload);
+    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "speech.mp4", sizeBytes: 1 });
+    const status = await waitFor(async () => {
+      const s = await videoStatus(pool, id);
+      return s === "completed" || s === "failed" ? s : null;
+    }, { timeoutMs: 150_000, what: "the speech video to finish" });
+    const { rows } = await pool.query(`SELECT name, status, message, result, error FROM video_stages WHERE video_id = $1`, [id]);
+    expect(status, JSON.stringify(rows)).toBe("completed");
+    const captions = rows.find((r) => r.name === "captions");
+    expect(captions).toMatchObject({ status: "succeeded", result: { transcriber: "pocketsphinx" } });
+    expect(captions.result.cues).toBeGreaterThan(0);
+
+    const vtt = await readFile(videoPaths(dataDir, id).captions, "utf8");
+    expect(vtt.startsWith("WEBVTT")).toBe(true);
+    for (const word of ["leisure", "consider", "selfish"]) expect(vtt).toContain(word);
+    // encode waited for nothing but enhance; captions were ready by then or not. Either way the MP4 plays.
+    const out = await probeMedia(videoPaths(dataDir, id).output);
+    expect(out.hasAudio).toBe(true);
+    const encode = rows.find((r) => r.name === "encode");
+    const inspected = await inspectFile(videoPaths(dataDir, id).output);
+    expect(inspected.subtitle?.codec ?? null).toBe(encode.result.captions === true ? "mov_text" : null);
+  });
+});
