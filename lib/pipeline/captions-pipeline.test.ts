@@ -1,12 +1,10 @@
-import { copyFile, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { probeMedia } from "@/lib/media/probe";
 import { videoPaths } from "@/lib/storage/paths";
 import { inspectFile, makeSpeechClip } from "@/test/support/clips";
-import { createTestPipeline, startTestWorker, videoStatus } from "@/test/support/pipeline";
-import { waitFor } from "@/test/support/wait";
-import { createVideo } from "./commands";
+import { createTestPipeline, processUpload, startTestWorker } from "@/test/support/pipeline";
 
 // The captions stage inside the pipeline: a worker with captions on (auto:
 // pocketsphinx, installed in CI), the real speech recording, and the
@@ -16,14 +14,7 @@ describe("the pipeline with captions", async () => {
   await startTestWorker(url, dataDir, { transcriber: { captions: "auto" } });
 
   it("transcribes the speech with pocketsphinx, serves the WebVTT and muxes it into the MP4", { timeout: 180_000 }, async () => {
-    const clip = await makeSpeechClip(path.join(dataDir, "speech.mp4"));
-    const upload = path.join(dataDir, "speech.part");
-    await copyFile(clip, upload);
-    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "speech.mp4", sizeBytes: 1 });
-    const status = await waitFor(async () => {
-      const s = await videoStatus(pool, id);
-      return s === "completed" || s === "failed" ? s : null;
-    }, { timeoutMs: 150_000, what: "the speech video to finish" });
+    const { id, status } = await processUpload(ctx, await makeSpeechClip(path.join(dataDir, "speech.mp4")), 150_000);
     const { rows } = await pool.query(`SELECT name, status, message, result, error FROM video_stages WHERE video_id = $1`, [id]);
     expect(status, JSON.stringify(rows)).toBe("completed");
     const captions = rows.find((r) => r.name === "captions");

@@ -4,24 +4,14 @@ import { describe, expect, it } from "vitest";
 import { probeMedia } from "@/lib/media/probe";
 import { videoPaths } from "@/lib/storage/paths";
 import { makeClip, makeOddTimestampClip } from "@/test/support/clips";
-import { createTestPipeline, startTestWorker, videoStatus } from "@/test/support/pipeline";
+import { createTestPipeline, processUpload, startTestWorker, videoStatus } from "@/test/support/pipeline";
 import { waitFor } from "@/test/support/wait";
 import { createVideo } from "./commands";
 
 describe("the pipeline, end to end with the local enhancer", async () => {
   const { url, pool, ctx, dataDir } = await createTestPipeline();
   await startTestWorker(url, dataDir);
-  /** Uploads a file as a new video and waits until it is completed or failed. */
-  const processFile = async (file: string) => {
-    const upload = path.join(dataDir, `${path.basename(file)}.part`);
-    await copyFile(file, upload);
-    const { id } = await createVideo(ctx, { tempPath: upload, originalName: path.basename(file), sizeBytes: 1 });
-    const status = await waitFor(async () => {
-      const s = await videoStatus(pool, id);
-      return s === "completed" || s === "failed" ? s : null;
-    }, { timeoutMs: 90_000, what: `${path.basename(file)} to finish` });
-    return { id, status };
-  };
+  const processFile = (file: string) => processUpload(ctx, file);
 
   it("turns a 2 s 320x240 30 fps clip with audio into a playable MP4 with the same frames", { timeout: 120_000 }, async () => {
     const clip = await makeClip({ path: path.join(dataDir, "clip.mp4"), seconds: 2, width: 320, height: 240, fps: 30, audio: true });
