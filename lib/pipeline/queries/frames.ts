@@ -104,27 +104,31 @@ export async function listFrames(db: Db, rawVideoId: string, params: FrameListPa
   if (params.status) where.push(`f.status = ${param(params.status)}::frame_status`);
   if (params.group) where.push(`f.error_fingerprint = ${param(params.group)}`);
   const after = decodeCursor(params.cursor, params.sort);
-  if (after) {
-    const [sort, value, index] = after;
-    if (sort === "index") where.push(`f.frame_index > ${param(index)}`);
-    else {
-      const column = sort === "attempts" ? "f.attempts" : "f.updated_at";
-      const v = param(sort === "attempts" ? value : new Date(value as string));
-      const i = param(index);
-      where.push(`(${column} < ${v} OR (${column} = ${v} AND f.frame_index > ${i}))`);
-    }
-  }
+  const base = where.join(" AND ");
   const limit = param(params.limit + 1);
   // The page's ids are chosen first over narrow rows; only those rows are
   // read whole. Sorting the full rows (a KB of error JSON each) instead made
   // an unindexed sort of 100,000 failed frames twice as slow.
+  let pageIds = `SELECT f.id, f.attempts, f.updated_at, f.frame_index FROM frame_executions f WHERE ${base} ORDER BY ${ORDER[params.sort]} LIMIT ${limit}`;
+  if (after) {
+    const [sort, value, index] = after;
+    if (sort === "index") {
+      pageIds = `SELECT f.id, f.attempts, f.updated_at, f.frame_index FROM frame_executions f WHERE ${base} AND f.frame_index > ${param(index)} ORDER BY ${ORDER.index} LIMIT ${limit}`;
+    } else {
+      // A descending value with an ascending tie-break is no row comparison
+      // an index can seek to, and "v < x OR (v = x AND i > y)" is read as a
+      // filter: the index would be walked from the start of the list, every
+      // row before the page read and thrown away. Two seeks instead: the rest
+      // of the cursor's own value, then the values after it.
+      const column = sort === "attempts" ? "f.attempts" : "f.updated_at";
+      const v = param(sort === "attempts" ? value : new Date(value as string));
+      const i = param(index);
+      const seek = (cond: string) => `(SELECT f.id, f.attempts, f.updated_at, f.frame_index FROM frame_executions f WHERE ${base} AND ${cond} ORDER BY ${ORDER[sort]} LIMIT ${limit})`;
+      pageIds = `SELECT * FROM (${seek(`${column} = ${v} AND f.frame_index > ${i}`)} UNION ALL ${seek(`${column} < ${v}`)}) f ORDER BY ${ORDER[sort]} LIMIT ${limit}`;
+    }
+  }
   const { rows } = await db.query<FrameListRow>(
-    `WITH page AS (
-       SELECT f.id FROM frame_executions f
-        WHERE ${where.join(" AND ")}
-        ORDER BY ${ORDER[params.sort]}
-        LIMIT ${limit}
-     )
+    `WITH page AS (${pageIds})
      SELECT f.frame_index, f.status, f.attempts, f.worker_id, f.updated_at, f.error_fingerprint,
             ${errorProjection("f.last_error", LIST_EXCERPT_CHARS)} AS last_error
        FROM page JOIN frame_executions f ON f.id = page.id
