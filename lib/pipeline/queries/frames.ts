@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
-import { DomainError } from "@/lib/pipeline/errors";
 import type { FrameStatus } from "@/lib/pipeline/stages";
 import { errorProjection, LIST_EXCERPT_CHARS, toFrameError, type FrameError } from "./frame-error";
+import { badCursor } from "./params";
 import { frameTime, readVideoHeader } from "./video-lookup";
 
 // The failed-frames screen: a page of frames, the error groups, and the
@@ -65,7 +65,6 @@ const cursorSchema = z.union([
 ]);
 type Cursor = z.infer<typeof cursorSchema>;
 
-const badCursor = () => new DomainError("invalid", "invalid_cursor", "This page cursor is not valid for this list; load the first page again.");
 
 function decodeCursor(raw: string | undefined, sort: FrameSort): Cursor | null {
   if (!raw) return null;

@@ -73,6 +73,12 @@ describe("frame routes", () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.code).toBe("invalid_request");
     expect((await get("videos/[id]/frames", { id: videoId }, "?cursor=bm9wZQ")).status).toBe(400);
+    // The videos list (read through Prisma) answers a bad cursor the same way, instead of a silent first page.
+    for (const cursor of ["bm9wZQ", Buffer.from(`${new Date().toISOString()}|not-a-uuid`).toString("base64url")]) {
+      const list = await get("videos", {}, `?cursor=${cursor}`);
+      expect(list.status, cursor).toBe(400);
+      expect((await list.json()).error.code).toBe("invalid_cursor");
+    }
     const missing = await get("videos/[id]/frames", { id: randomUUID() });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: { code: "video_not_found", message: expect.stringContaining("No video") } });

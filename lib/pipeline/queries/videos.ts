@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { DomainError, videoNotFound } from "@/lib/pipeline/errors";
-import { videoId } from "./params";
+import { videoNotFound } from "@/lib/pipeline/errors";
+import { badCursor, videoId } from "./params";
 import { videoFilter, videoWhere } from "@/lib/search/video-filter";
 import { orderedStages, outputs, overallProgress, throughput, videoInclude, type VideoRow } from "./video-view";
 
@@ -19,14 +19,14 @@ export function parseListParams(search: URLSearchParams): ListParams {
 // with thousands of videos (index videos(created_at desc, id desc)).
 function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string } | null {
   if (!cursor) return null;
-  const [iso, id] = Buffer.from(cursor, "base64url").toString().split("|");
+  const [iso, id, ...rest] = Buffer.from(cursor, "base64url").toString().split("|");
   const createdAt = new Date(iso ?? "");
-  // A forged id that is not a UUID would reach the database as one (a 500).
-  if (!id || !z.string().uuid().safeParse(id).success || Number.isNaN(createdAt.getTime())) {
-    throw new DomainError("invalid", "invalid_cursor", "This page cursor is not valid for this list; load the first page again.");
-  }
+  // Like the frames list: a cursor this list did not make is a 400, not a
+  // silent first page; a forged id that is not a UUID would reach the database as one (a 500).
+  if (rest.length > 0 || !id || !z.string().uuid().safeParse(id).success || Number.isNaN(createdAt.getTime())) throw badCursor();
   return { createdAt, id };
 }
+
 const encodeCursor = (v: { createdAt: Date; id: string }) => Buffer.from(`${v.createdAt.toISOString()}|${v.id}`).toString("base64url");
 
 function summary(v: VideoRow) {
