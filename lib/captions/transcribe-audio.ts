@@ -4,7 +4,8 @@ import { writeFileAtomic } from "./atomic-write";
 import type { CueLimits } from "./cues";
 import { TranscriptionError } from "./errors";
 import type { Transcriber, TranscribeOptions } from "./transcriber";
-import { buildVtt, type VttCue } from "./vtt";
+import { cueProblems } from "./cues";
+import { buildVtt, parseVtt, type VttCue } from "./vtt";
 
 // The captions stage's work, without the database: audio -> transcriber ->
 // cues -> captions.vtt, written so the API never serves half a file. Every
@@ -30,6 +31,13 @@ export async function transcribeToVtt(input: TranscribeToVttInput): Promise<Tran
   signal?.throwIfAborted();
   // Cues end with the audio: a transcriber's last segment may overshoot it.
   const { vtt, cues } = buildVtt(segments, { ...input.limits, ...(durationSec > 0 ? { durationSec } : {}) });
+  // What players will read, checked as they will read it before it replaces
+  // anything: a file that does not parse, or breaks the cue rules, fails the
+  // stage with the reason instead of being served.
+  const problems = cueProblems(parseVtt(vtt).cues, input.limits);
+  if (problems.length > 0) {
+    throw new TranscriptionError({ class: "TranscriberOutputError", message: `the captions built are not valid WebVTT: ${problems.slice(0, 3).join("; ")}`, retryable: false, transcriber: transcriber.name });
+  }
   await writeFileAtomic(input.outPath, vtt);
   return { cues, durationSec, transcriber: transcriber.name };
 }

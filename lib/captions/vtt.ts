@@ -88,8 +88,8 @@ export function parseVttTimestamp(value: string): number {
 
 /**
  * Strict enough to catch what players choke on: missing header, malformed
- * timings, end before start, a cue id without timing. Used by tests and to
- * check a file before serving it.
+ * timings, end before start, a cue id without timing. transcribeToVtt checks
+ * every file it builds with it before writing it.
  */
 export function parseVtt(source: string): { cues: VttCue[] } {
   const text = source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
