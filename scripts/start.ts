@@ -43,7 +43,8 @@ async function main() {
   children.push(run("web", bin("next"), ["start", "-p", String(e.PORT)], childEnv));
   // node itself with tsx's loader (not the tsx wrapper), so the process we
   // signal and wait for is the worker, and PostgreSQL stops only after it.
-  children.push(run("worker", process.execPath, ["--import", "tsx", path.join(root, "worker", "main.ts")], childEnv));
+  // react-server: the server modules it imports are marked server-only (a component importing them fails the build).
+  children.push(run("worker", process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(root, "worker", "main.ts")], childEnv));
   writeStartRecord(e.DATA_DIR, {
     pid: process.pid,
     marker: process.argv[1] ?? "start",

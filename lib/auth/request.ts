@@ -1,3 +1,4 @@
+import "server-only";
 import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { findTokenPrincipal, TOKEN_PREFIX, type TokenPrincipal } from "./api-tokens";

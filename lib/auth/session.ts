@@ -1,3 +1,4 @@
+import "server-only";
 // Sessions for server components (the dashboard layout); route handlers use lib/auth/request.ts.
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";

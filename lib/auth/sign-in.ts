@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { env } from "@/lib/env";
 import { admitAttempt, recordSuccess } from "./login-throttle";

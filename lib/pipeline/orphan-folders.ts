@@ -1,3 +1,4 @@
+import "server-only";
 import { listVideoFolders, removeVideoFolder } from "@/lib/storage/video-folders";
 import type { PipelineContext } from "./context";
 import { findVideosWithoutRow } from "./sql/orphan-videos";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { PipelineContext } from "./context";
 import { finishStage } from "./flow";
 import { decide, STAGE_ATTEMPT_LIMIT, STAGE_RETRY_BASE_MS, stageFailure } from "./outcome";

@@ -1,3 +1,4 @@
+import "server-only";
 import { transaction } from "@/lib/db/client";
 import { sendFrameJobs } from "@/lib/queue/boss";
 import type { PipelineContext } from "./context";

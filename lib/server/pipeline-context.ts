@@ -1,3 +1,4 @@
+import "server-only";
 import type { PgBoss } from "pg-boss";
 import { pool } from "@/lib/db/client";
 import { databaseUrl, env } from "@/lib/env";

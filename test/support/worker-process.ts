@@ -37,7 +37,7 @@ export function fakeServiceWorkerEnv(opts: { databaseUrl: string; dataDir: strin
 
 /** `npm run worker`, as a real process (node + tsx's loader), with the given environment. */
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(process.cwd(), "worker", "main.ts")], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(process.cwd(), "worker", "main.ts")], {
     cwd: process.cwd(),
     env: { ...process.env, NODE_ENV: "test", ...env },
     stdio: ["ignore", "pipe", "pipe"],

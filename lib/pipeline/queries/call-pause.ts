@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { readEnhancerState } from "@/lib/enhance/sql/read-enhancer-state";
 

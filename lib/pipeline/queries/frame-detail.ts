@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import { DomainError } from "@/lib/pipeline/errors";
 import type { FrameStatus } from "@/lib/pipeline/stages";

@@ -1,3 +1,4 @@
+import "server-only";
 // How a stored error (frame_executions.last_error, frame_attempts.error)
 // becomes the API's FrameError. The projection picks only the known keys and
 // cuts the long text ones in SQL, so an oversized payload (a 1 MB HTML error

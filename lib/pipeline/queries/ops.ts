@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import type { BreakerState } from "@/lib/enhance/admission";
 import type { EnhancerLimits } from "@/lib/enhance/limits";

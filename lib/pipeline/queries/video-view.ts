@@ -1,3 +1,4 @@
+import "server-only";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { STAGES, TERMINAL_VIDEO, type StageName } from "@/lib/pipeline/stages";
 

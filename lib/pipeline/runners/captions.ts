@@ -1,3 +1,4 @@
+import "server-only";
 import { transcribeToVtt } from "@/lib/captions/transcribe-audio";
 import { selectTranscriber, transcriberSkipReason, type TranscriberConfig } from "@/lib/captions/transcriber";
 import { videoPaths } from "@/lib/storage/paths";

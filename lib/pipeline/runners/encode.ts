@@ -1,3 +1,4 @@
+import "server-only";
 import { access, stat } from "node:fs/promises";
 import { encodeVideo } from "@/lib/media/ffmpeg";
 import { videoPaths } from "@/lib/storage/paths";

@@ -1,3 +1,4 @@
+import "server-only";
 import { mkdir, rm } from "node:fs/promises";
 import { extractAudio, extractFrames } from "@/lib/media/ffmpeg";
 import { probeMedia } from "@/lib/media/probe";

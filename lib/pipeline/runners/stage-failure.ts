@@ -1,3 +1,4 @@
+import "server-only";
 import { TranscriptionError } from "@/lib/captions/errors";
 import { isMediaError } from "@/lib/media/errors";
 

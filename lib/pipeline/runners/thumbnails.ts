@@ -1,3 +1,4 @@
+import "server-only";
 import { generateThumbnails } from "@/lib/media/thumbnails";
 import { videoPaths } from "@/lib/storage/paths";
 import type { PipelineContext } from "../context";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 /** Of the given ids, those with no video row (deleted, or never committed). */

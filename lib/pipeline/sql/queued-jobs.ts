@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 /** Drops the queued (not yet active) jobs of a video: after a delete they would only drain as no-ops. */

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 export type RetrySelector = { frames: number[] } | { status: "failed" } | { fingerprint: string };

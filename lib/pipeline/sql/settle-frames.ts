@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 // Every settle statement is fenced: it changes a row only WHERE status is

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import { STAGES, type StageName, type StageStatus } from "@/lib/pipeline/stages";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 /** Of the given videos, those an operator canceled or deleted: their work must stop. */

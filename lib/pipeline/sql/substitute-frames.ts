@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 /** "Encode anyway": failed frames are recorded as done with their original image. */

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 // The sweeper's statements over frames: leases that lapsed, retries nobody picked up.

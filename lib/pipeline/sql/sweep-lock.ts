@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 // Any constant; the same in every worker, so one sweep runs at a time fleet-wide.

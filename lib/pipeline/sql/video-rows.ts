@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import type { MediaInfo } from "@/lib/media/probe";
 import { TERMINAL_VIDEO, type VideoStatus } from "@/lib/pipeline/stages";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 export async function upsertWorker(db: Db, w: { id: string; host: string; pid: number; concurrency: number; inFlight: number }): Promise<void> {
