@@ -10,7 +10,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 // Pure modules the browser may import (no database, queue or secrets), and
 // the session cookie's name, which proxy.ts reads (Next's proxy bundle does
 // not take server-only).
-const CLIENT_SAFE = new Set(["lib/pipeline/stages.ts", "lib/pipeline/outcome.ts", "lib/pipeline/context.ts", "lib/pipeline/errors.ts", "lib/auth/sessions.ts", "lib/auth/cookie.ts", "lib/auth/password.ts", "lib/auth/admin.ts", "lib/db/embedded.ts", "lib/db/migrate.ts", "lib/db/schema-diff.ts"]);
+const CLIENT_SAFE = new Set(["lib/pipeline/stages.ts", "lib/pipeline/outcome.ts", "lib/pipeline/context.ts", "lib/pipeline/errors.ts", "lib/auth/sessions.ts", "lib/auth/roles.ts", "lib/auth/cookie.ts", "lib/auth/password.ts", "lib/auth/admin.ts", "lib/db/embedded.ts", "lib/db/migrate.ts", "lib/db/schema-diff.ts"]);
 
 function modules(dir: string): string[] {
   return readdirSync(path.join(root, dir)).flatMap((name) => {
