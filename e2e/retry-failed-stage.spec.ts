@@ -36,6 +36,9 @@ test("a failed encode is retried from the video page; stages that cannot run say
   const callsBefore = (await listFrames(request, id, "succeeded")).map((f) => f.attempts);
 
   await expect(encode.getByRole("button", { name: "Retry encode" })).toBeVisible();
+  // Thumbnails ran beside encode on the same missing file: wait until it has settled too.
+  const thumbnails = page.locator('[data-testid="stage"][data-stage="thumbnails"]');
+  await expect(thumbnails).toHaveAttribute("data-status", /^(failed|succeeded)$/, { timeout: 60_000 });
   await rename(`${paths.enhancedFrame(7)}.away`, paths.enhancedFrame(7));
   // Thumbnails may have failed on the same missing file: "Retry failed" runs every failed stage again.
   await page.getByRole("button", { name: "Retry failed" }).click();

@@ -51,7 +51,10 @@ export function useVideo(id: string) {
       const video = await api.getVideo(id);
       return { ...video, recentFps: recordRecentRate(video) };
     },
-    refetchInterval: (query) => (isLive(query.state.data?.status) ? LIVE_INTERVAL_MS : false),
+    // A failed video may still have a stage running (one retried while
+    // another had failed): keep following it until nothing runs.
+    refetchInterval: (query) =>
+      isLive(query.state.data?.status) || query.state.data?.stages.some((s) => s.status === "running") ? LIVE_INTERVAL_MS : false,
     refetchIntervalInBackground: false,
     retry: (count, error) => !(error instanceof ApiError && error.status === 404) && count < 2,
   });
