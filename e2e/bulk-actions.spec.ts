@@ -85,7 +85,9 @@ test("search finds a video by id prefix, a frame by video and index, an error by
   await signIn(page);
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search" }).click();
-  await page.getByLabel("Search").fill(id.slice(0, 8));
+  // Until the client-side navigation lands, the videos page (its "Search videos" box, rows titled "searchable-…") also matches the label.
+  await expect(page).toHaveURL(/\/search$/);
+  await page.getByLabel("Search", { exact: true }).fill(id.slice(0, 8));
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByTestId("search-video").filter({ hasText: title })).toHaveCount(1);
   await page.goto(`/search?q=${encodeURIComponent(`${id.slice(0, 8)}#3`)}`);
