@@ -1,3 +1,4 @@
+import "server-only";
 // Cross-site request forgery: a page on another site can make the browser
 // send a POST/DELETE (a form, or fetch with a text/plain body: no preflight)
 // that carries our session cookie. SameSite=Lax keeps the cookie off most of

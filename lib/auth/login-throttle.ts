@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { transaction } from "@/lib/db/client";
 import { countAttempt, forgetIdleKeys, forgiveAttempt, secondsLocked, type ThrottleKey } from "./sql/login-throttle";

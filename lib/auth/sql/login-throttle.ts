@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import type { Db } from "@/lib/db/client";
 
