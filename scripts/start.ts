@@ -11,6 +11,8 @@ import { ensureAdmin } from "../lib/auth/admin";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 import { migrate } from "../lib/db/migrate";
 import { env, EnvError } from "../lib/env";
+import { processStorage } from "../lib/storage/open-storage";
+import { StorageConfigError } from "../lib/storage/storage";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -22,6 +24,10 @@ let stopping = false;
 
 async function main() {
   const e = env();
+  // Storage first: a wrong bucket or key is said in one sentence before anything starts.
+  const storage = processStorage(e);
+  await storage.check();
+  log(`storage: ${storage.kind} (${storage.location})`);
   let databaseUrl = e.DATABASE_URL;
   if (!databaseUrl) {
     database = await startEmbeddedDatabase({ dataDir: path.join(e.DATA_DIR, "postgres"), port: e.EMBEDDED_PG_PORT, log });
@@ -141,6 +147,6 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 main().catch(async (error) => {
-  console.error(error instanceof EnvError ? error.message : `[framewise] ${(error as Error).stack ?? error}`);
+  console.error(error instanceof EnvError || error instanceof StorageConfigError ? error.message : `[framewise] ${(error as Error).stack ?? error}`);
   await shutdown(1);
 });

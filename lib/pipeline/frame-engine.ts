@@ -5,7 +5,7 @@ import type { Enhancer } from "@/lib/enhance/enhancer";
 import { classifyError, errorFingerprint, type EnhanceError } from "@/lib/enhance/errors";
 import { sendFrameJobs } from "@/lib/queue/boss";
 import type { FrameJob } from "@/lib/queue/jobs";
-import { localFrameStore, type FrameStore } from "@/lib/storage/frame-store";
+import { storageFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import type { PipelineContext } from "./context";
 import { finishEnhanceWhenDone } from "./flow";
 import { retryDelayMs } from "./retry-policy";
@@ -23,7 +23,7 @@ export interface EngineOptions {
   /** Frames of one batch enhanced at the same time. */
   concurrency: number;
   guard?: CallGuard;
-  /** Source frames and results; DATA_DIR when not given. */
+  /** Source frames and results; the context's storage when not given. */
   frames?: FrameStore;
   signal?: AbortSignal;
   onSettled?: (counts: { succeeded: number; failed: number; retried: number; deferred: number }) => void;
@@ -61,8 +61,7 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   let outcomes: Outcome[];
   try {
     const size = await frameSize(ctx.pool, videoId);
-    const store = opts.frames ?? localFrameStore(ctx.dataDir);
-    await store.prepare(videoId);
+    const store = opts.frames ?? storageFrameStore(ctx.storage);
     outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(opts, store, videoId, size, frame));
   } finally {
     clearInterval(heartbeat);
@@ -73,20 +72,20 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
 async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: string, size: { width: number; height: number }, frame: ClaimedFrame): Promise<Outcome> {
   // Durable results: the output is written (temp + rename) before the row is
   // marked. Found in place after a crash, it is recorded without a new call.
-  // Only a frame claimed before can have one (on a first claim, skip the stat).
-  if (frame.attempts > 1 && store.hasResult(videoId, frame.frameIndex)) return { kind: "done", frame };
+  // Only a frame claimed before can have one (on a first claim, skip the lookup).
+  if (frame.attempts > 1 && (await store.hasResult(videoId, frame.frameIndex))) return { kind: "done", frame };
   if (opts.signal?.aborted) return { kind: "deferred", frame, waitMs: 0 };
   const startedAt = new Date();
   let permit: Awaited<ReturnType<CallGuard>> | undefined;
   try {
-    const image = store.readSource(videoId, frame.frameIndex);
+    const image = await store.readSource(videoId, frame.frameIndex);
     if (opts.guard) {
       permit = await opts.guard({ videoId, frameIndex: frame.frameIndex });
       if (!permit.ok) return { kind: "deferred", frame, waitMs: permit.waitMs };
     }
     const output = await opts.enhancer.enhance({ videoId, frameIndex: frame.frameIndex, image, ...size, signal: opts.signal });
     if (permit?.ok) await permit.release("success");
-    store.writeResult(videoId, frame.frameIndex, output, frame.attemptToken);
+    await store.writeResult(videoId, frame.frameIndex, output);
     return { kind: "done", frame };
   } catch (raw) {
     const error = classifyError(raw);
