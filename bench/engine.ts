@@ -23,6 +23,8 @@ import { createBoss, createQueues } from "../lib/queue/boss";
 import { frameFileName, videoPaths } from "../lib/storage/paths";
 import { seedEnhancingVideoRows } from "./seed";
 import type { FrameStore } from "../lib/storage/frame-store";
+import { localStorage } from "../lib/storage/local-storage";
+import { Scratch } from "../lib/storage/scratch";
 import { startWorker } from "../worker/run";
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 20_000);
@@ -78,10 +80,10 @@ async function rawPgBoss(url: string): Promise<number> {
 
 // Frames kept in memory: what the engine itself costs, without the disk.
 const memoryFrames: FrameStore = {
-  prepare: async () => {},
-  readSource: () => SMALL_FRAME,
-  hasResult: () => false,
-  writeResult: () => {},
+  readSource: async () => SMALL_FRAME,
+  hasResult: async () => false,
+  writeResult: async () => {},
+  persistResults: async () => {},
 };
 const SMALL_FRAME = Buffer.alloc(256, 1);
 
@@ -92,7 +94,7 @@ async function engineThroughput(url: string, tmp: string, frames: "memory" | "fi
   boss.on("error", () => {});
   await boss.start();
   await createQueues(boss);
-  const ctx: PipelineContext = { pool, boss, dataDir, frameMaxAttempts: 3 };
+  const ctx: PipelineContext = { pool, boss, dataDir, storage: localStorage(dataDir), scratch: new Scratch(path.join(tmp, "scratch"), 1024 ** 3), frameMaxAttempts: 3 };
   const videoId = await seedEnhancingVideoRows(pool, FRAMES);
   // Tiny frame files: the no-op enhancer reads and writes them like real frames.
   const { framesDir } = videoPaths(dataDir, videoId);
@@ -142,7 +144,7 @@ async function fanOutTime(url: string, tmp: string): Promise<number> {
   const boss = createBoss(url, { supervise: false });
   boss.on("error", () => {});
   await boss.start();
-  const ctx: PipelineContext = { pool, boss, dataDir: path.join(tmp, "data"), frameMaxAttempts: 3 };
+  const ctx: PipelineContext = { pool, boss, dataDir: path.join(tmp, "data"), storage: localStorage(path.join(tmp, "data")), scratch: new Scratch(path.join(tmp, "scratch"), 1024 ** 3), frameMaxAttempts: 3 };
   const videoId = await seedEnhancingVideoRows(pool, 0);
   await pool.query(`UPDATE video_stages SET status = 'pending' WHERE video_id = $1 AND name = 'enhance'`, [videoId]);
   const started = performance.now();

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -63,8 +64,38 @@ const schema = z
       }),
     // Resilience (issue 9): an ffmpeg with no progress this long is killed and its stage retried; 0 turns it off.
     FFMPEG_STALL_SECONDS: int(0).default(120),
+    // Scaling out (issue 10): where a video's files live, a worker's scratch space, frame retention.
+    STORAGE: z.enum(["local", "s3"]).default("local"),
+    S3_BUCKET: z.string().min(3, "S3_BUCKET must be a bucket name (3+ characters)").optional(),
+    S3_PREFIX: z.string().trim().default("").transform((p) => p.replace(/^\/+|\/+$/g, "")),
+    S3_REGION: z.string().default("us-east-1"),
+    S3_ENDPOINT: z.string().url("S3_ENDPOINT must be a URL such as http://minio:9000").optional(),
+    S3_FORCE_PATH_STYLE: z.enum(["1", "true", "0", "false"]).default("0").transform((v) => v === "1" || v === "true"),
+    S3_ACCESS_KEY_ID: optionalString,
+    S3_SECRET_ACCESS_KEY: optionalString,
+    SCRATCH_DIR: z.string().default(path.join(os.tmpdir(), "framewise-scratch")).transform((dir) => path.resolve(dir)),
+    SCRATCH_MAX_BYTES: int(1024 * 1024).default(2 * 1024 ** 3),
+    FRAME_RETENTION_HOURS: z
+      .union([z.literal("never"), z.coerce.number().min(0, "FRAME_RETENTION_HOURS must be 0 or more hours, or never")])
+      .default(168)
+      .transform((v) => (v === "never" ? null : v)),
+    WORKER_QUEUES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (!v) return undefined;
+        const stages = ["preprocess", "enhance", "thumbnails", "captions", "encode"] as const;
+        const names = v.split(",").map((s) => s.trim()).filter(Boolean);
+        const unknown = names.filter((n) => !(stages as readonly string[]).includes(n));
+        if (unknown.length) ctx.addIssue({ code: "custom", message: `WORKER_QUEUES: unknown stage ${unknown.join(", ")} (use ${stages.join(", ")})` });
+        return names as (typeof stages)[number][];
+      }),
   })
   .superRefine((env, ctx) => {
+    if (env.STORAGE === "s3" && !env.S3_BUCKET) ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "S3_BUCKET is required when STORAGE=s3" });
+    if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["S3_SECRET_ACCESS_KEY"], message: "set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the SDK's standard chain)" });
+    }
     if (env.ENHANCER === "http" && !env.ENHANCER_URL) {
       ctx.addIssue({ code: "custom", path: ["ENHANCER_URL"], message: "ENHANCER_URL is required when ENHANCER=http" });
     }

@@ -27,6 +27,8 @@ Object.assign(process.env, {
   SWEEP_INTERVAL_SECONDS: "2",
   // The webhook specs run their receiver on loopback.
   WEBHOOK_ALLOW_PRIVATE: "1",
+  // An hour: e2e/frame-retention.spec.ts backdates its own video's completion past it.
+  FRAME_RETENTION_HOURS: "1",
 });
 delete process.env.DATABASE_URL;
 await import("./start");

@@ -12,6 +12,8 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded
 import { migrate } from "../lib/db/migrate";
 import { env, EnvError } from "../lib/env";
 import { removeStartRecord, stopOrphans, writeStartRecord } from "./start-orphans";
+import { processStorage } from "../lib/storage/open-storage";
+import { StorageConfigError } from "../lib/storage/storage";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -28,6 +30,10 @@ async function main() {
   mkdirSync(e.DATA_DIR, { recursive: true });
   const stopped = await stopOrphans(e.DATA_DIR, { log });
   if (stopped.length) log(`stopped ${stopped.join(" and ")} left running by an earlier npm start`);
+  // Storage first: a wrong bucket or key is said in one sentence before anything starts.
+  const storage = processStorage(e);
+  await storage.check();
+  log(`storage: ${storage.kind} (${storage.location})`);
   let databaseUrl = e.DATABASE_URL;
   if (!databaseUrl) {
     database = await startEmbeddedDatabase({ dataDir: path.join(e.DATA_DIR, "postgres"), port: e.EMBEDDED_PG_PORT, log });
@@ -159,6 +165,6 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 main().catch(async (error) => {
-  console.error(error instanceof EnvError ? error.message : `[framewise] ${(error as Error).stack ?? error}`);
+  console.error(error instanceof EnvError || error instanceof StorageConfigError ? error.message : `[framewise] ${(error as Error).stack ?? error}`);
   await shutdown(1);
 });

@@ -7,6 +7,8 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/db/embedded"
 import { migrate } from "@/lib/db/migrate";
 import { startFakeEnhancer } from "@/lib/enhance/fake-service";
 import type { PipelineContext } from "@/lib/pipeline/context";
+import { localStorage } from "@/lib/storage/local-storage";
+import { Scratch } from "@/lib/storage/scratch";
 import { createBoss, createQueues } from "@/lib/queue/boss";
 import { seedEnhancingVideo, stageRow, startEnhance } from "./support/seed";
 import { freePort } from "./support/ports";
@@ -28,7 +30,7 @@ describe("PostgreSQL restarted mid-run", async () => {
   boss.on("error", () => {});
   await boss.start();
   await createQueues(boss);
-  const ctx: PipelineContext = { pool, boss, dataDir: path.join(dir, "data"), frameMaxAttempts: 5 };
+  const ctx: PipelineContext = { pool, boss, dataDir: path.join(dir, "data"), storage: localStorage(path.join(dir, "data")), scratch: new Scratch(path.join(dir, "scratch"), 1024 ** 3), frameMaxAttempts: 5 };
   const fake = await startFakeEnhancer({ latencyMs: 30 });
   afterAll(async () => {
     await boss.stop({ graceful: false, close: true }).catch(() => {});

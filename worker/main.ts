@@ -2,15 +2,24 @@
 // `npm start` runs one itself). Stops cleanly on SIGINT/SIGTERM.
 import { databaseUrl, env, EnvError } from "@/lib/env";
 import { enhancerConfigFromEnv } from "@/lib/enhance/enhancer";
+import { processStorage } from "@/lib/storage/open-storage";
+import { Scratch } from "@/lib/storage/scratch";
+import { StorageConfigError } from "@/lib/storage/storage";
 import { startWorker } from "./run";
 import { guardFromEnv } from "./guard";
 import { startTeamJobs } from "./team-jobs";
 
 async function main() {
   const e = env();
+  const storage = processStorage(e);
+  await storage.check();
   const worker = await startWorker({
     databaseUrl: databaseUrl(),
     dataDir: e.DATA_DIR,
+    storage,
+    scratch: new Scratch(e.SCRATCH_DIR, e.SCRATCH_MAX_BYTES),
+    frameRetentionHours: e.FRAME_RETENTION_HOURS,
+    queues: e.WORKER_QUEUES,
     enhancer: enhancerConfigFromEnv(e),
     concurrency: e.WORKER_CONCURRENCY,
     leaseSeconds: e.LEASE_SECONDS,
@@ -32,6 +41,7 @@ async function main() {
   const teamJobs = await startTeamJobs({
     databaseUrl: databaseUrl(),
     dataDir: e.DATA_DIR,
+    storage,
     frameMaxAttempts: e.FRAME_MAX_ATTEMPTS,
     timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
@@ -50,6 +60,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error instanceof EnvError ? error.message : error);
+  console.error(error instanceof EnvError || error instanceof StorageConfigError ? error.message : error);
   process.exit(1);
 });

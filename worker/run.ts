@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import type pg from "pg";
 import { createPool } from "@/lib/db/client";
 import { createEnhancer, type EnhancerConfig } from "@/lib/enhance/enhancer";
@@ -16,6 +17,10 @@ import { VideoStops } from "@/lib/pipeline/video-stops";
 import { createBoss, createQueues } from "@/lib/queue/boss";
 import { QUEUES, type QueueName } from "@/lib/queue/jobs";
 import type { FrameStore } from "@/lib/storage/frame-store";
+import { localStorage } from "@/lib/storage/local-storage";
+import { purgeExpiredFrames } from "@/lib/storage/retention";
+import { Scratch } from "@/lib/storage/scratch";
+import type { Storage } from "@/lib/storage/storage";
 import { enhanceHandler } from "./handlers/enhance";
 import { stageHandler, type StageRunner } from "./handlers/stage";
 
@@ -27,8 +32,16 @@ export interface WorkerConfig {
   batchSize?: number;
   /** Concurrent fetch loops on the enhance queue (pg-boss localConcurrency). */
   fetchLoops?: number;
-  /** Where frames are read and results kept; DATA_DIR when not given. */
+  /** Where frames are read and results kept; the storage when not given. */
   frames?: FrameStore;
+  /** Every file of a video; local storage under dataDir when not given. */
+  storage?: Storage;
+  /** The worker's local working space; a folder under the OS temp dir with a 2 GiB budget when not given. */
+  scratch?: Scratch;
+  /** The stages this worker serves (default: all). The sweeper and retention run on every worker. */
+  queues?: Exclude<QueueName, "sweep">[];
+  /** Frame files of a completed video are purged this long after it completed (0: at once); null or absent: kept. */
+  frameRetentionHours?: number | null;
   leaseSeconds: number;
   sweepIntervalSeconds: number;
   frameMaxAttempts: number;
@@ -64,7 +77,10 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   boss.on("error", (error) => log(`queue error: ${(error as Error).message}`));
   await boss.start();
   await createQueues(boss);
-  const ctx: PipelineContext = { pool, boss, dataDir: config.dataDir, frameMaxAttempts: config.frameMaxAttempts };
+  const scratch = config.scratch ?? new Scratch(path.join(os.tmpdir(), "framewise-scratch"), 2 * 1024 ** 3);
+  await scratch.removeLeftovers();
+  const storage = config.storage ?? localStorage(config.dataDir);
+  const ctx: PipelineContext = { pool, boss, dataDir: config.dataDir, storage, scratch, frameMaxAttempts: config.frameMaxAttempts };
   const shutdown = new AbortController();
   const stops = new VideoStops(pool, 1000, log);
   stops.start();
@@ -81,7 +97,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     stops,
   };
   const enhance = enhanceHandler(engine, log);
-  await boss.work(
+  // A worker may serve only some stages (WORKER_QUEUES: enhance on GPU machines, encode on CPU ones).
+  const serves = (queue: string) => !config.queues || config.queues.includes(queue as Exclude<QueueName, "sweep">);
+  if (serves(QUEUES.enhance)) await boss.work(
     QUEUES.enhance,
     // Two fetch loops: one batch is enhanced while the next is claimed/settled.
     { batchSize: config.batchSize ?? Math.max(8, config.concurrency * 4), pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: config.fetchLoops ?? 2 },
@@ -101,6 +119,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     encode: runEncode,
   };
   for (const [queue, runner] of Object.entries(stageRunners) as [keyof typeof stageRunners, StageRunner][]) {
+    if (!serves(queue)) continue;
     await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2 }, stageHandler(ctx, queue, runner, shutdown.signal, stops));
   }
 
@@ -120,13 +139,17 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       if (r.released || r.resent || r.stagesFinished || r.orphanFolders) {
         log(`sweep: ${r.released} leases released, ${r.resent} jobs re-sent, ${r.stagesFinished} stages finished, ${r.orphanFolders} folders of deleted videos removed`);
       }
+      if (config.frameRetentionHours !== undefined && config.frameRetentionHours !== null) {
+        const purged = await purgeExpiredFrames(ctx, config.frameRetentionHours);
+        if (purged.videos) log(`retention: frames of ${purged.videos} videos purged (${purged.objects} files, ${purged.bytes} bytes)`);
+      }
     } catch (error) {
       log(`sweep failed: ${(error as Error).message}`);
     } finally {
       sweeping = false;
     }
   }, config.sweepIntervalSeconds * 1000);
-  log(`worker ${id} started (enhancer: ${engine.enhancer.name}, ${config.concurrency} frames in flight)`);
+  log(`worker ${id} started (stages: ${config.queues?.join(", ") ?? "all"}, enhancer: ${engine.enhancer.name}, ${config.concurrency} frames in flight, storage: ${storage.kind} ${storage.location}, scratch: ${scratch.dir})`);
 
   let stopped: Promise<void> | undefined;
   return {

@@ -1,4 +1,9 @@
+import os from "node:os";
+import path from "node:path";
 import { createPool } from "@/lib/db/client";
+import { localStorage } from "@/lib/storage/local-storage";
+import { Scratch } from "@/lib/storage/scratch";
+import type { Storage } from "@/lib/storage/storage";
 import { BULK_QUEUE } from "@/lib/bulk/queue";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { createBoss, createQueues } from "@/lib/queue/boss";
@@ -10,6 +15,8 @@ import { webhookHandler } from "./handlers/webhook";
 export interface TeamJobsConfig extends DeliveryOptions {
   databaseUrl: string;
   dataDir: string;
+  /** Where the videos' files are (bulk delete removes them); local storage under dataDir when not given. */
+  storage?: Storage;
   frameMaxAttempts: number;
   log: (m: string) => void;
 }
@@ -27,7 +34,14 @@ export async function startTeamJobs(config: TeamJobsConfig): Promise<{ stop(): P
   boss.on("error", (error) => config.log(`team queue error: ${(error as Error).message}`));
   await boss.start();
   await createQueues(boss);
-  const ctx: PipelineContext = { pool, boss, dataDir: config.dataDir, frameMaxAttempts: config.frameMaxAttempts };
+  const ctx: PipelineContext = {
+    pool,
+    boss,
+    dataDir: config.dataDir,
+    storage: config.storage ?? localStorage(config.dataDir),
+    scratch: new Scratch(path.join(os.tmpdir(), "framewise-scratch"), 2 * 1024 ** 3),
+    frameMaxAttempts: config.frameMaxAttempts,
+  };
   const shutdown = new AbortController();
   const opts = { timeoutMs: config.timeoutMs, allowPrivate: config.allowPrivate };
   await boss.work(WEBHOOK_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 4 }, webhookHandler(pool, boss, opts, config.log));

@@ -1,6 +1,6 @@
 "use client";
 import { messageOf } from "@/lib/client/api";
-import { formatCount, formatDateTime, formatRelative } from "@/lib/client/format";
+import { formatBytes, formatCount, formatDateTime, formatRelative } from "@/lib/client/format";
 import { useOps } from "@/lib/client/queries";
 import type { OpsSnapshot } from "@/lib/client/types";
 import { Badge, StatusBadge } from "@/components/ui/badge";
@@ -33,6 +33,7 @@ export function OpsView() {
         <QueuesCard queues={data.queues} />
       </div>
       <WorkersCard workers={data.workers} />
+      <StorageCard storage={data.storage} />
       <Card aria-labelledby="ops-throughput-title">
         <CardHeader id="ops-throughput-title" title="Throughput and error rate" description="All videos, last hour, 10-second buckets." />
         <CardBody>
@@ -185,6 +186,26 @@ function WorkersCard({ workers }: { workers: OpsSnapshot["workers"] }) {
           </TBody>
         </Table>
       )}
+    </Card>
+  );
+}
+
+function StorageCard({ storage }: { storage: OpsSnapshot["storage"] }) {
+  return (
+    <Card aria-labelledby="storage-title" data-testid="storage">
+      <CardHeader
+        id="storage-title"
+        title="Storage used"
+        description={`${storage.backend === "s3" ? "Object storage" : "Local disk"} at ${storage.location}; measured ${formatRelative(storage.measuredAt)} (at most once a minute).`}
+      />
+      <CardBody>
+        <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
+          <Fact label="Videos" value={formatBytes(storage.videos.bytes)} />
+          <Fact label="Video files" value={formatCount(storage.videos.objects)} />
+          <Fact label="Uploads in progress" value={formatBytes(storage.uploads.bytes)} />
+          <Fact label="Upload parts" value={formatCount(storage.uploads.objects)} />
+        </dl>
+      </CardBody>
     </Card>
   );
 }

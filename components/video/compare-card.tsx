@@ -1,7 +1,7 @@
 "use client";
 import { useState } from "react";
 import { messageOf } from "@/lib/client/api";
-import { formatClock } from "@/lib/client/format";
+import { formatClock, formatDateTime } from "@/lib/client/format";
 import { useFrame } from "@/lib/client/queries";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState, ErrorState } from "@/components/ui/empty-state";
@@ -9,7 +9,24 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { CompareSlider } from "./compare-slider";
 
 /** Before/after on a chosen frame (the middle one unless the operator picks another). */
-export function CompareCard({ videoId, frameCount, fps }: { videoId: string; frameCount: number; fps: number | null }) {
+export function CompareCard({ videoId, frameCount, fps, framesPurgedAt }: { videoId: string; frameCount: number; fps: number | null; framesPurgedAt: string | null }) {
+  if (framesPurgedAt) {
+    return (
+      <Card aria-labelledby="compare-title">
+        <CardHeader id="compare-title" title="Before / after" />
+        <CardBody>
+          <EmptyState
+            title="Frame images removed"
+            description={`The extracted and enhanced frame images were removed on ${formatDateTime(framesPurgedAt)}, as the retention setting (FRAME_RETENTION_HOURS) asks; the enhanced video, thumbnails and captions are kept. Retries need the frames: upload the video again to process it anew.`}
+          />
+        </CardBody>
+      </Card>
+    );
+  }
+  return <FrameCompare videoId={videoId} frameCount={frameCount} fps={fps} />;
+}
+
+function FrameCompare({ videoId, frameCount, fps }: { videoId: string; frameCount: number; fps: number | null }) {
   const [index, setIndex] = useState(() => Math.floor(frameCount / 2));
   const [text, setText] = useState(String(Math.floor(frameCount / 2)));
   const frame = useFrame(videoId, index);

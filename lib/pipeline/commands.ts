@@ -1,18 +1,20 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { copyFile, mkdir, rename, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import type pg from "pg";
 import { transaction } from "@/lib/db/client";
 import { probeMedia } from "@/lib/media/probe";
+import { mediaName } from "@/lib/media/untrusted-input";
 import { MediaError } from "@/lib/media/errors";
 import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
-import { videoPaths } from "@/lib/storage/paths";
-import { removeVideoFolder } from "@/lib/storage/video-folders";
+import { videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "./context";
 import { DomainError, videoNotFound } from "./errors";
 import { advanceVideo } from "./flow";
 import { requeueFailedFrames, type RetrySelector } from "./sql/requeue-frames";
+import { framesPurgedAt } from "./sql/retention";
 import { completeFramesAsOriginal } from "./sql/substitute-frames";
 import { lockFailedFrameIndexes } from "./sql/frame-indexes";
 import { dropQueuedJobs } from "./sql/queued-jobs";
@@ -21,34 +23,67 @@ import { deleteVideoRow, insertVideo, lockVideo, markVideoCanceled, readVideoSta
 import { downstreamOf, TERMINAL_VIDEO, type VideoStatus } from "./stages";
 import { emitVideoStatusEvent } from "@/lib/webhooks/emit";
 
+/** Where an upload's bytes are when it becomes a video. */
+export type UploadedSource =
+  /** A file on this machine (a test, a script). */
+  | { tempPath: string; id?: undefined; source?: undefined }
+  /** Already streamed to the video's source object (multipart): `id` is the video id it was stored under. */
+  | { id: string; tempPath?: undefined; source?: undefined }
+  /** Bytes elsewhere (a tus upload's parts), copied into the source object; `id` is stable across retries. */
+  | { id: string; source: () => Promise<Readable>; tempPath?: undefined };
+
 /**
- * Turns an uploaded file (already on disk, e.g. a multipart or tus temp file)
- * into a video: probes it first, so a file that is not a video is refused
- * with a sentence and removed, leaving nothing behind; then moves it under the
- * video's folder, creates the video and its stage rows, and queues preprocess
- * in the same transaction.
+ * Turns an upload into a video: its bytes become the video's source object,
+ * which is probed, so a file that is not a video is refused with a sentence
+ * and removed, leaving nothing behind; then the video and its stage rows are
+ * created and preprocess is queued in the same transaction. With a given id,
+ * a second call for a video that already exists answers that video (a retry
+ * after a crash must not make a second one).
  */
 export async function createVideo(
   ctx: PipelineContext,
-  upload: { tempPath: string; originalName: string; title?: string | null; sizeBytes: number },
+  upload: UploadedSource & { originalName: string; title?: string | null; sizeBytes: number },
 ): Promise<{ id: string }> {
+  const id = upload.id ?? randomUUID();
+  const keys = videoKeys(id);
+  if (upload.id && (await ctx.pool.query(`SELECT 1 FROM videos WHERE id = $1`, [id])).rowCount) return { id };
+  const refuse = async (error: MediaError, stored: string): Promise<never> => {
+    throw new DomainError("unsupported", error.code, error.message.replace(new RegExp(`\\b${escapeRegExp(stored)}\\b`, "g"), upload.originalName));
+  };
   try {
-    await probeMedia(upload.tempPath);
-  } catch (error) {
-    // The file is at fault: refuse it and leave nothing behind. Any other
-    // failure (ffprobe missing, the machine overloaded) is ours: the upload
-    // is kept for the caller to retry rather than thrown away.
-    if (error instanceof MediaError && error.isInputError) {
-      await rm(upload.tempPath, { force: true });
-      const stored = path.basename(upload.tempPath);
-      throw new DomainError("unsupported", error.code, error.message.replaceAll(stored, upload.originalName));
+    if (upload.tempPath !== undefined) {
+      // A local file is probed before it is stored: a refused one costs no upload.
+      try {
+        await probeMedia(upload.tempPath);
+      } catch (error) {
+        // The file is at fault: refuse it and leave nothing behind. Any other
+        // failure (ffprobe missing, the machine overloaded) is ours: the upload
+        // is kept for the caller to retry rather than thrown away.
+        if (error instanceof MediaError && error.isInputError) {
+          await rm(upload.tempPath, { force: true });
+          await refuse(error, path.basename(upload.tempPath));
+        }
+        throw error;
+      }
+      await ctx.storage.putFile(keys.source, upload.tempPath);
+    } else {
+      if (upload.source) await ctx.storage.put(keys.source, await upload.source());
+      const input = await ctx.storage.mediaInput(keys.source);
+      try {
+        await probeMedia(input);
+      } catch (error) {
+        if (error instanceof MediaError && error.isInputError) {
+          await ctx.storage.deletePrefix(keys.prefix);
+          await refuse(error, mediaName(input));
+        }
+        throw error;
+      }
     }
+  } catch (error) {
+    // Ours (not the file's): whatever was stored of this attempt goes; the caller keeps its bytes to retry.
+    if (!(error instanceof DomainError) && upload.tempPath === undefined && upload.source) await ctx.storage.deletePrefix(keys.prefix).catch(() => {});
     throw error;
   }
-  const id = randomUUID();
-  const paths = videoPaths(ctx.dataDir, id);
-  await mkdir(paths.dir, { recursive: true });
-  await rename(upload.tempPath, paths.source);
   try {
     await transaction(ctx.pool, async (tx) => {
       const title = upload.title?.trim() || upload.originalName.replace(/\.[^.]+$/, "") || "Untitled video";
@@ -59,17 +94,32 @@ export async function createVideo(
       await sendVideoJob(ctx.boss, "preprocess", { videoId: id }, tx);
     });
   } catch (error) {
-    await rm(paths.dir, { recursive: true, force: true });
+    // Another process created it meanwhile (same upload, same id): that video is the answer.
+    if (upload.id && (error as { code?: string }).code === "23505") return { id };
+    await ctx.storage.deletePrefix(keys.prefix);
     throw error;
   }
   return { id };
 }
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 async function lockedVideoStatus(tx: pg.PoolClient, videoId: string): Promise<VideoStatus> {
   await lockVideo(tx, videoId);
   const status = await readVideoStatus(tx, videoId);
   if (!status) throw videoNotFound(videoId);
   return status;
+}
+
+/** A video whose frame files retention removed cannot be re-enhanced or re-encoded: say so, with when. */
+async function assertFramesKept(tx: pg.PoolClient, videoId: string, what: string): Promise<void> {
+  const purgedAt = await framesPurgedAt(tx, videoId);
+  if (!purgedAt) return;
+  throw new DomainError(
+    "conflict",
+    "frames_purged",
+    `The frame images of this video were removed on ${purgedAt.toISOString().slice(0, 16).replace("T", " ")} UTC (frames are kept FRAME_RETENTION_HOURS after a video completes), so its frames cannot be ${what}. The output, thumbnails and captions are kept; upload the video again to process it anew.`,
+  );
 }
 
 /**
@@ -80,6 +130,7 @@ async function lockedVideoStatus(tx: pg.PoolClient, videoId: string): Promise<Vi
 export async function retryFrames(ctx: PipelineContext, videoId: string, selector: RetrySelector): Promise<{ requeued: number }> {
   return transaction(ctx.pool, async (tx) => {
     const status = await lockedVideoStatus(tx, videoId);
+    await assertFramesKept(tx, videoId, "retried");
     if (status === "canceled") throw new DomainError("conflict", "video_canceled", "This video was canceled; its frames cannot be retried.");
     const frames = await requeueFailedFrames(tx, videoId, selector, ctx.frameMaxAttempts);
     if (frames.length === 0) {
@@ -127,7 +178,9 @@ export async function deleteVideo(ctx: PipelineContext, videoId: string): Promis
     return deleteVideoRow(tx, videoId);
   });
   if (!deleted) throw videoNotFound(videoId);
-  await removeVideoFolder(ctx.dataDir, videoId).catch(() => {});
+  // The row is gone; files a failure leaves behind are removed by the
+  // sweeper's pass over folders without a video row (local storage).
+  await ctx.storage.deletePrefix(videoKeys(videoId).prefix).catch(() => {});
 }
 
 /**
@@ -138,16 +191,14 @@ export async function deleteVideo(ctx: PipelineContext, videoId: string): Promis
 export async function encodeAnyway(ctx: PipelineContext, videoId: string): Promise<{ substituted: number }> {
   return transaction(ctx.pool, async (tx) => {
     await lockedVideoStatus(tx, videoId);
+    await assertFramesKept(tx, videoId, "encoded again");
     const statuses = await readStageStatuses(tx, videoId);
     if (statuses.enhance !== "failed") {
       throw new DomainError("conflict", "enhance_not_failed", "Encode anyway is for a video whose enhance stage failed; this one's is " + statuses.enhance + ".");
     }
     const failed = await lockFailedFrameIndexes(tx, videoId);
-    const paths = videoPaths(ctx.dataDir, videoId);
-    await mkdir(paths.enhancedDir, { recursive: true });
-    for (const frameIndex of failed) {
-      await copyFile(paths.frame(frameIndex), paths.enhancedFrame(frameIndex));
-    }
+    const keys = videoKeys(videoId);
+    for (const frameIndex of failed) await ctx.storage.copy(keys.frame(frameIndex), keys.enhancedFrame(frameIndex));
     const substituted = await completeFramesAsOriginal(tx, videoId, failed);
     if (!(await markEnhanceSubstituted(tx, videoId, `${substituted} frames use the original image (encode anyway)`))) {
       // Rolled back with the transaction: nothing was substituted.

@@ -7,7 +7,7 @@ import { countingEnhancer, permanent, transient } from "@/test/support/enhancers
 import { createTestPipeline } from "@/test/support/pipeline";
 import { jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
-import { localFrameStore, type FrameStore } from "@/lib/storage/frame-store";
+import { storageFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import { videoPaths } from "@/lib/storage/paths";
 import { cancelVideo, deleteVideo, encodeAnyway, retryFrames } from "./commands";
 import { finishEnhanceWhenDone } from "./flow";
@@ -234,14 +234,14 @@ describe("the frame engine", async () => {
 
   it("makes the results durable (fsync) before any row says succeeded", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 4 });
-    const local = localFrameStore(ctx.dataDir);
+    const local = storageFrameStore(ctx.storage);
     const persisted: { frames: number[]; statuses: string[] }[] = [];
     const store: FrameStore = {
       ...local,
       persistResults: async (videoId, frames) => {
         const { rows } = await ctx.pool.query(`SELECT status FROM frame_executions WHERE video_id = $1 ORDER BY frame_index`, [videoId]);
         persisted.push({ frames: [...frames].sort(), statuses: rows.map((r) => r.status) });
-        await local.persistResults!(videoId, frames);
+        await local.persistResults(videoId, frames);
       },
     };
     await processFrameJobs({ ...engine(countingEnhancer().enhancer), frames: store }, jobs(id, range(4)));

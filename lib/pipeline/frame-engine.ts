@@ -6,7 +6,7 @@ import type { Enhancer } from "@/lib/enhance/enhancer";
 import { classifyError, errorFingerprint, type EnhanceError } from "@/lib/enhance/errors";
 import { sendFrameJobs } from "@/lib/queue/boss";
 import type { FrameJob } from "@/lib/queue/jobs";
-import { localFrameStore, type FrameStore } from "@/lib/storage/frame-store";
+import { storageFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import type { PipelineContext } from "./context";
 import type { VideoStops } from "./video-stops";
 import { finishEnhanceWhenDone } from "./flow";
@@ -26,7 +26,7 @@ export interface EngineOptions {
   /** Frames of one batch enhanced at the same time. */
   concurrency: number;
   guard?: CallGuard;
-  /** Source frames and results; DATA_DIR when not given. */
+  /** Source frames and results; the context's storage when not given. */
   frames?: FrameStore;
   signal?: AbortSignal;
   /** Aborts a video's calls in flight when an operator cancels or deletes it (any worker's). */
@@ -68,13 +68,12 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   let outcomes: Outcome[];
   try {
     const size = await frameSize(ctx.pool, videoId);
-    const store = opts.frames ?? localFrameStore(ctx.dataDir);
-    await store.prepare(videoId);
+    const store = opts.frames ?? storageFrameStore(ctx.storage);
     outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(batch, store, videoId, size, frame));
     // The results are made durable before any row says succeeded. If this
     // throws, nothing is settled: the leases lapse and the re-claimed frames
     // find their results in place (recorded without a new call).
-    await store.persistResults?.(videoId, outcomes.flatMap((o) => (o.kind === "done" ? [o.frame.frameIndex] : [])));
+    await store.persistResults(videoId, outcomes.flatMap((o) => (o.kind === "done" ? [o.frame.frameIndex] : [])));
   } finally {
     clearInterval(heartbeat);
     watch?.release();
@@ -85,13 +84,13 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
 async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: string, size: { width: number; height: number }, frame: ClaimedFrame): Promise<Outcome> {
   // Durable results: the output is written (temp + rename) before the row is
   // marked. Found in place after a crash, it is recorded without a new call.
-  // Only a frame claimed before can have one (on a first claim, skip the stat).
-  if (frame.attempts > 1 && store.hasResult(videoId, frame.frameIndex)) return { kind: "done", frame };
+  // Only a frame claimed before can have one (on a first claim, skip the lookup).
+  if (frame.attempts > 1 && (await store.hasResult(videoId, frame.frameIndex))) return { kind: "done", frame };
   if (opts.signal?.aborted) return { kind: "deferred", frame, waitMs: 0 };
   const startedAt = new Date();
   let image: Buffer;
   try {
-    image = store.readSource(videoId, frame.frameIndex);
+    image = await store.readSource(videoId, frame.frameIndex);
   } catch (raw) {
     return failed(frame, classifyError(raw), startedAt);
   }
@@ -102,7 +101,7 @@ async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: str
   if (call.status === "refused") return { kind: "deferred", frame, waitMs: call.waitMs };
   if (call.status === "enhanced") {
     try {
-      store.writeResult(videoId, frame.frameIndex, call.image, frame.attemptToken);
+      await store.writeResult(videoId, frame.frameIndex, call.image);
       return { kind: "done", frame };
     } catch (raw) {
       // A full disk: the result is lost, the frame has to be tried again.

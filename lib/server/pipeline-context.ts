@@ -4,6 +4,8 @@ import { pool } from "@/lib/db/client";
 import { databaseUrl, env } from "@/lib/env";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { createBoss, createQueues } from "@/lib/queue/boss";
+import { checkedProcessStorage } from "@/lib/storage/open-storage";
+import { Scratch } from "@/lib/storage/scratch";
 
 // The web process only sends jobs: a pg-boss instance without workers,
 // maintenance or schedules (the workers run those), one per process.
@@ -23,5 +25,12 @@ export async function pipelineContext(): Promise<PipelineContext> {
     throw error;
   });
   const e = env();
-  return { pool: pool(), boss: await globalForBoss.fwBoss, dataDir: e.DATA_DIR, frameMaxAttempts: e.FRAME_MAX_ATTEMPTS };
+  return {
+    pool: pool(),
+    boss: await globalForBoss.fwBoss,
+    dataDir: e.DATA_DIR,
+    storage: await checkedProcessStorage(e),
+    scratch: new Scratch(e.SCRATCH_DIR, e.SCRATCH_MAX_BYTES),
+    frameMaxAttempts: e.FRAME_MAX_ATTEMPTS,
+  };
 }

@@ -1,33 +1,32 @@
-import { mkdir } from "node:fs/promises";
-import { frameExists, readFrame, syncFiles, writeFrameAtomically } from "./frame-files";
-import { videoPaths } from "./paths";
+import { videoKeys } from "./keys";
+import type { Storage } from "./storage";
 
 /**
- * Where the frame engine reads a frame's source image and keeps its result.
- * The local store is DATA_DIR; an object store (S3) would implement the same
- * three calls, with a conditional put standing in for temp + rename.
+ * Where the frame engine reads a frame's source image and keeps its result:
+ * objects in the video's storage (local disk or S3). writeResult is atomic
+ * (temp + rename locally, one PUT on S3): a reader sees the whole result or
+ * none, which is what lets a re-claimed frame whose result exists be recorded
+ * without a new call.
  */
 export interface FrameStore {
-  prepare(videoId: string): Promise<void>;
-  readSource(videoId: string, frameIndex: number): Buffer;
-  hasResult(videoId: string, frameIndex: number): boolean;
-  /** Atomic: a reader sees the whole result or none. */
-  writeResult(videoId: string, frameIndex: number, data: Buffer, attemptToken: string): void;
+  readSource(videoId: string, frameIndex: number): Promise<Buffer>;
+  hasResult(videoId: string, frameIndex: number): Promise<boolean>;
+  writeResult(videoId: string, frameIndex: number, data: Buffer): Promise<void>;
   /** Durable: the results written survive a power loss once this resolves (called before their rows are marked). */
-  persistResults?(videoId: string, frameIndexes: number[]): Promise<void>;
+  persistResults(videoId: string, frameIndexes: number[]): Promise<void>;
 }
 
-export function localFrameStore(dataDir: string): FrameStore {
+export function storageFrameStore(storage: Storage): FrameStore {
   return {
-    prepare: async (videoId) => {
-      await mkdir(videoPaths(dataDir, videoId).enhancedDir, { recursive: true });
+    async readSource(videoId, i) {
+      const data = await storage.get(videoKeys(videoId).frame(i));
+      if (!data) throw Object.assign(new Error(`the source image of frame ${i} is not in storage (${storage.kind})`), { code: "ENOENT" });
+      return data;
     },
-    readSource: (videoId, i) => readFrame(videoPaths(dataDir, videoId).frame(i)),
-    hasResult: (videoId, i) => frameExists(videoPaths(dataDir, videoId).enhancedFrame(i)),
-    writeResult: (videoId, i, data, token) => writeFrameAtomically(videoPaths(dataDir, videoId).enhancedFrame(i), data, token),
+    hasResult: async (videoId, i) => (await storage.head(videoKeys(videoId).enhancedFrame(i))) !== null,
+    writeResult: (videoId, i, data) => storage.put(videoKeys(videoId).enhancedFrame(i), data, "image/jpeg"),
     persistResults: async (videoId, indexes) => {
-      const paths = videoPaths(dataDir, videoId);
-      if (indexes.length > 0) await syncFiles(indexes.map((i) => paths.enhancedFrame(i)), paths.enhancedDir);
+      if (indexes.length > 0) await storage.sync(indexes.map((i) => videoKeys(videoId).enhancedFrame(i)));
     },
   };
 }

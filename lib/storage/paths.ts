@@ -1,6 +1,9 @@
 import path from "node:path";
+import { frameFileName } from "./keys";
 
-// Where a video's files live under DATA_DIR/videos/<id>/. Every path is
+// Where a video's files live under DATA_DIR/videos/<id>/ with STORAGE=local
+// (the same layout as the storage keys of lib/storage/keys.ts; used by tests
+// and tools that look at the disk). Every path is
 // derived from ids (never from user input), so an upload's name cannot
 // escape its folder. Frame files are 0-based, zero-padded to 6 digits, which
 // is also the pattern ffmpeg writes and reads (%06d).
@@ -26,9 +29,7 @@ export function videoPaths(dataDir: string, videoId: string) {
   };
 }
 
-export function frameFileName(index: number): string {
-  return `${String(index).padStart(6, "0")}.jpg`;
-}
+export { frameFileName } from "./keys";
 
 export function uploadsDir(dataDir: string): string {
   return path.join(dataDir, "uploads");

@@ -1,8 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
@@ -10,7 +7,6 @@ import { DomainError } from "@/lib/pipeline/errors";
 import { checkUploadText } from "./names";
 
 export interface ReceivedFile {
-  tempPath: string;
   originalName: string;
   sizeBytes: number;
   fields: Record<string, string>;
@@ -23,14 +19,16 @@ const tooLargeError = (maxBytes: number) =>
   new DomainError("too_large", "file_too_large", `The file is larger than the limit of ${formatBytes(maxBytes)} (MAX_UPLOAD_BYTES).`);
 
 /**
- * Streams the `file` field of a multipart/form-data request to a temp file in
- * `dir` (never holding it in memory), with the other text fields. A body
- * declared (Content-Length) or found to be over `maxBytes` is refused (413):
- * the declared case before a byte is read, the other the moment the limit is
- * crossed (reading stops there), and its partial file is removed. Names are
- * decoded as UTF-8 (busboy's default for filename* parameters is latin1).
+ * Streams the `file` field of a multipart/form-data request into `store`
+ * (straight to storage: nothing is buffered in memory or kept on the web
+ * process's disk), with the other text fields. A body declared
+ * (Content-Length) or found to be over `maxBytes` is refused (413): the
+ * declared case before a byte is read, the other the moment the limit is
+ * crossed (reading stops there, and the store's stream fails, so nothing of
+ * it is kept). Names are decoded as UTF-8 (busboy's default for filename*
+ * parameters is latin1).
  */
-export async function receiveMultipartFile(request: Request, opts: { dir: string; maxBytes: number }): Promise<ReceivedFile> {
+export async function receiveMultipartFile(request: Request, opts: { maxBytes: number; store: (file: Readable) => Promise<void> }): Promise<ReceivedFile> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!contentType.toLowerCase().startsWith("multipart/form-data") || !request.body) {
     throw new DomainError("invalid", "expected_multipart", "Send the video as multipart/form-data with a field named 'file'.");
@@ -49,8 +47,6 @@ export async function receiveMultipartFile(request: Request, opts: { dir: string
     // "Multipart: Boundary not found" and friends: the header itself is wrong.
     throw new DomainError("invalid", "bad_multipart", `The upload could not be read: ${(error as Error).message}`);
   }
-  await mkdir(opts.dir, { recursive: true });
-  const tempPath = path.join(opts.dir, `${randomUUID()}.part`);
   const fields: Record<string, string> = {};
   let file: { originalName: string; sizeBytes: number } | undefined;
   let refusal: DomainError | undefined;
@@ -91,8 +87,22 @@ export async function receiveMultipartFile(request: Request, opts: { dir: string
       stream.on("data", (chunk: Buffer) => {
         received.sizeBytes += chunk.length;
       });
-      stream.on("limit", () => refuse(tooLargeError(opts.maxBytes)));
-      writes.push(pipeline(stream, createWriteStream(tempPath)));
+      const body = new PassThrough();
+      stream.on("limit", () => {
+        body.destroy(tooLargeError(opts.maxBytes));
+        refuse(tooLargeError(opts.maxBytes));
+      });
+      stream.on("error", (error) => body.destroy(error));
+      // The store gone (the limit, a storage failure): drain the rest of the
+      // file so busboy reaches the end of the form (an unpiped stream would pause it).
+      body.once("close", () => {
+        stream.unpipe(body);
+        stream.on("error", () => {}).resume();
+      });
+      stream.pipe(body);
+      const write = opts.store(body);
+      write.catch(() => {}); // awaited below, once the form is read
+      writes.push(write);
     });
     parser.on("error", reject);
     parser.on("close", () => {
@@ -104,22 +114,17 @@ export async function receiveMultipartFile(request: Request, opts: { dir: string
     await pipeline(Readable.fromWeb(request.body as unknown as WebReadableStream), parser, { signal: reading.signal });
     await done;
   } catch (error) {
-    // The temp file's stream must be closed before it is removed, or a late open would recreate it.
+    // The store's upload must have settled (aborted, nothing kept) before the caller cleans up.
     await Promise.allSettled(writes);
-    await rm(tempPath, { force: true });
     if (refusal) throw refusal;
     throw new DomainError("invalid", "bad_multipart", `The upload could not be read: ${(error as Error).message}`);
   }
   if (refusal) {
     await Promise.allSettled(writes);
-    await rm(tempPath, { force: true });
     throw refusal;
   }
-  if (!file) {
-    await rm(tempPath, { force: true });
-    throw new DomainError("invalid", "missing_file", "The form has no field named 'file'.");
-  }
-  return { tempPath, ...(file as { originalName: string; sizeBytes: number }), fields };
+  if (!file) throw new DomainError("invalid", "missing_file", "The form has no field named 'file'.");
+  return { ...(file as { originalName: string; sizeBytes: number }), fields };
 }
 
 export function formatBytes(n: number): string {

@@ -46,7 +46,12 @@ afterAll(async () => {
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
-const tusDir = () => path.join(dataDir, "uploads", "tus");
+/** What is stored of an upload: its row (null when gone) and its part objects under DATA_DIR/uploads/tus/<id>/. */
+async function stored(id: string) {
+  const { rows } = await pool.query(`SELECT upload_offset::int AS "offset", parts, result FROM tus_uploads WHERE id = $1`, [id]);
+  const parts = await readdir(path.join(dataDir, "uploads", "tus", id)).catch(() => []);
+  return { row: rows[0] ?? null, parts: parts.length };
+}
 
 async function call(
   method: string,
@@ -105,7 +110,7 @@ describe("tus uploads at /api/uploads", () => {
       expect(res.status, method).toBe(401);
       if (method !== "HEAD") expect((await errorOf(res)).code).toBe("unauthorized");
     }
-    await expect(readdir(tusDir()).catch(() => [])).resolves.toEqual([]);
+    expect(Number((await pool.query(`SELECT count(*) FROM tus_uploads`)).rows[0].count)).toBe(0);
   });
 
   it("resumes a clip across a dropped connection and a server restart, and it becomes a video with identical bytes", async () => {
@@ -118,7 +123,7 @@ describe("tus uploads at /api/uploads", () => {
     expect(res.headers.get("upload-offset")).toBe(String(half));
     expect(res.headers.get("upload-expires")).toBeTruthy();
 
-    tus.stopUploadService(); // a new process: only what is on disk remains
+    tus.stopUploadService(); // a new process: only what is in PostgreSQL and storage remains
 
     expect(await head(id)).toEqual({ status: 200, offset: half, length: clip.length });
 
@@ -162,8 +167,8 @@ describe("tus uploads at /api/uploads", () => {
     const source = await readFile(path.join(dataDir, "videos", videoId!, "source"));
     expect(sha256(source)).toBe(sha256(clip));
 
-    // tus let go of its copy; a client resuming after a lost final response is told "complete".
-    expect((await readdir(tusDir())).filter((f) => f.startsWith(id))).toEqual([`${id}.video.json`]);
+    // tus let go of its parts (the row keeps the answer); a client resuming after a lost final response is told "complete".
+    expect(await stored(id)).toMatchObject({ row: { result: { state: "created", videoId } }, parts: 0 });
     expect(await head(id)).toEqual({ status: 200, offset: clip.length, length: clip.length });
     expect((await call("DELETE", [id])).status).toBe(400);
   });
@@ -187,10 +192,10 @@ describe("tus uploads at /api/uploads", () => {
     expect(await videoCount()).toBe(before);
     expect(await readdir(path.join(dataDir, "videos")).catch(() => [])).toHaveLength(before);
     // Only the small refusal record remains, so GET .../video can answer; the sweep forgets it after a week.
-    expect((await readdir(tusDir())).filter((f) => f.startsWith(id))).toEqual([`${id}.video.json`]);
+    expect(await stored(id)).toMatchObject({ row: { result: { state: "refused" } }, parts: 0 });
     const { forgotten } = await tus.uploadService().finisher.sweep(Date.now() + 8 * 24 * 3600_000);
     expect(forgotten).toBeGreaterThanOrEqual(1);
-    expect((await readdir(tusDir())).filter((f) => f.startsWith(id))).toEqual([]);
+    expect(await stored(id)).toEqual({ row: null, parts: 0 });
     expect((await call("GET", [id, "video"])).status).toBe(404);
   });
 
@@ -225,10 +230,92 @@ describe("tus uploads at /api/uploads", () => {
     expect((await patch(id, 0, new Uint8Array(100), 100)).status).toBe(204);
     const report = await tus.uploadService().finisher.sweep(Date.now() + 25 * 3600_000);
     expect(report.expired).toBe(1);
-    expect((await readdir(tusDir())).filter((f) => f.startsWith(id))).toEqual([]);
+    expect(await stored(id)).toEqual({ row: null, parts: 0 });
     expect((await head(id)).status).toBe(404);
     const res = await patch(id, 100, new Uint8Array(10), 10);
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe("upload_not_found");
+  });
+});
+
+describe("tus across web processes (no sticky load balancer)", () => {
+  // Two upload services as two web processes would have them: separate
+  // connections (so separate advisory-lock sessions) and nothing in memory in
+  // common; only PostgreSQL and storage are shared.
+  const services: import("./tus").UploadService[] = [];
+  const pools: import("pg").Pool[] = [];
+  afterAll(async () => {
+    services.forEach((s) => s.stop());
+    await Promise.all(pools.map((p) => p.end()));
+  });
+  async function webProcess() {
+    const { createPool } = await import("@/lib/db/client");
+    const { localStorage } = await import("@/lib/storage/local-storage");
+    const { pipelineContext } = await import("@/lib/server/pipeline-context");
+    const p = createPool(process.env.DATABASE_URL!, 3);
+    const locks = createPool(process.env.DATABASE_URL!, 3);
+    pools.push(p, locks);
+    const service = tus.createUploadService({ storage: localStorage(dataDir), pool: p, lockPool: locks, maxBytes: MAX_BYTES, context: pipelineContext, sweep: false });
+    services.push(service);
+    return (method: string, id: string | null, headers: Record<string, string>, body?: BodyInit) =>
+      service.server.handleWeb(
+        new Request(`http://localhost/api/uploads${id ? `/${id}` : ""}`, {
+          method,
+          headers: { "Tus-Resumable": "1.0.0", ...headers },
+          body,
+          duplex: "half",
+        } as RequestInit),
+      );
+  }
+
+  it("an upload started on web A is resumed on web B; a PATCH racing on both appends once", { timeout: 60_000 }, async () => {
+    const [a, b] = [await webProcess(), await webProcess()];
+    const clip = await readFile(await makeClip({ path: path.join(workDir, "two-webs.mp4"), seconds: 1 }));
+    const created = await a("POST", null, { "Upload-Length": String(clip.length), "Upload-Metadata": `filename ${b64("two-webs.mp4")}` });
+    expect(created.status).toBe(201);
+    const id = created.headers.get("location")!.split("/").pop()!;
+    const third = Math.floor(clip.length / 3);
+    const octets = { "Content-Type": "application/offset+octet-stream" };
+    expect((await a("PATCH", id, { ...octets, "Upload-Offset": "0" }, clip.subarray(0, third))).status).toBe(204);
+
+    // B knows the offset A stored (HEAD reads the shared row).
+    const headB = await b("HEAD", id, {});
+    expect(headB.headers.get("upload-offset")).toBe(String(third));
+
+    // A's PATCH streams slowly while B's PATCH for the same offset arrives:
+    // B waits for A's lock, then finds the offset moved and answers 409.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(clip.subarray(third, third + 1000));
+        await gate;
+        controller.enqueue(clip.subarray(third + 1000, 2 * third));
+        controller.close();
+      },
+    });
+    const patchA = a("PATCH", id, { ...octets, "Upload-Offset": String(third) }, slow);
+    // A holds the upload's advisory lock while its body streams.
+    await waitFor(async () => Number((await pool.query(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 72261010 AND granted`)).rows[0].count) === 1 || null, {
+      what: "web A to hold the upload's lock",
+    });
+    const patchB = b("PATCH", id, { ...octets, "Upload-Offset": String(third), "Content-Length": String(2 * third - third) }, clip.subarray(third, 2 * third));
+    // Whether B's first try comes before or after A lets go, the outcome is the same; the delay only makes "before" likely.
+    setTimeout(release, 300);
+    const [resA, resB] = await Promise.all([patchA, patchB]);
+    expect(resA.status).toBe(204);
+    expect(resB.status).toBe(409);
+    expect(await stored(id)).toMatchObject({ row: { offset: 2 * third, parts: 2 }, parts: 2 });
+
+    // B finishes the upload; the video has exactly the clip's bytes.
+    const last = await b("PATCH", id, { ...octets, "Upload-Offset": String(2 * third) }, clip.subarray(2 * third));
+    expect(last.status, await last.clone().text()).toBe(204);
+    const videoId = last.headers.get("video-id")!;
+    expect(videoId).toBeTruthy();
+    expect(sha256(await readFile(path.join(dataDir, "videos", videoId, "source")))).toBe(sha256(clip));
+    // Finishing again from A (a lost response, a sweep) answers the same video, never a second one.
+    const again = await services[0]!.finisher.finish(id);
+    expect(again).toMatchObject({ state: "created", videoId });
+    expect(Number((await pool.query(`SELECT count(*) FROM videos WHERE original_name = 'two-webs.mp4'`)).rows[0].count)).toBe(1);
   });
 });

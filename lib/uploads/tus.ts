@@ -1,21 +1,25 @@
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { FileStore } from "@tus/file-store";
+import type pg from "pg";
 import { ERRORS, Server, TUS_RESUMABLE } from "@tus/server";
-import { env } from "@/lib/env";
+import { createPool, pool } from "@/lib/db/client";
+import { databaseUrl, env } from "@/lib/env";
 import { errorResponse } from "@/lib/http/respond";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { pipelineContext } from "@/lib/server/pipeline-context";
-import { uploadsDir } from "@/lib/storage/paths";
+import { processStorage } from "@/lib/storage/open-storage";
+import type { Storage } from "@/lib/storage/storage";
 import { formatBytes } from "./multipart";
 import { checkUploadText } from "./names";
+import { PgLocker } from "./pg-locker";
+import { SharedTusStore } from "./shared-store";
 import { isUploadId, UploadFinisher, type UploadResult } from "./upload-videos";
 
-// Resumable uploads (tus 1.0) at /api/uploads, served by @tus/server's
-// FileStore from a Next route handler (server.handleWeb streams the request
-// body to disk; nothing is buffered). The store keeps each upload as a data
-// file plus a JSON info file under DATA_DIR/uploads/tus, so a restarted
-// process carries on any upload: HEAD answers the offset from the file size.
+// Resumable uploads (tus 1.0) at /api/uploads, served by @tus/server from a
+// Next route handler (server.handleWeb streams the request body; nothing is
+// buffered). Nothing of an upload lives in the web process: its state is a
+// row in PostgreSQL and its bytes are part objects in storage
+// (shared-store.ts), and its lock is a PostgreSQL advisory lock
+// (pg-locker.ts). So any web process serves any request of any upload (a
+// load balancer needs no stickiness), and a restarted one carries on.
 //
 // What this adds around the library:
 // - a finished upload becomes a video (upload-videos.ts), and the final PATCH
@@ -40,28 +44,34 @@ const FIRST_SWEEP_DELAY_MS = 30_000;
 
 export interface UploadService {
   server: Server;
-  store: FileStore;
+  store: SharedTusStore;
   finisher: UploadFinisher;
   maxBytes: number;
   stop(): void;
 }
 
 export function createUploadService(options: {
-  directory: string;
+  storage: Storage;
+  /** For the upload rows. */
+  pool: pg.Pool;
+  /**
+   * For the locks only: each lock holds a connection for as long as its
+   * request streams, so they cannot share the rows' pool (locked requests
+   * waiting for a connection held by other locked requests would deadlock).
+   */
+  lockPool: pg.Pool;
   maxBytes: number;
   context: () => Promise<PipelineContext>;
   expiryMs?: number;
   sweep?: boolean;
 }): UploadService {
-  // FileStore creates its directory asynchronously and throws from a callback
-  // on failure (an uncaught exception); create it here, where that is a plain error.
-  mkdirSync(options.directory, { recursive: true });
-  const store = new FileStore({ directory: options.directory, expirationPeriodInMilliseconds: options.expiryMs ?? UPLOAD_EXPIRY_MS });
-  const finisher = new UploadFinisher({ store, context: options.context });
+  const store = new SharedTusStore(options.storage, options.pool, options.expiryMs ?? UPLOAD_EXPIRY_MS);
+  const finisher = new UploadFinisher({ store, pool: options.pool, context: options.context });
 
   const server = new Server({
     path: UPLOADS_PATH,
     datastore: store,
+    locker: new PgLocker(options.lockPool),
     maxSize: options.maxBytes,
     // Behind a TLS proxy the Host/proto seen here are not the browser's; a
     // relative Location is resolved by tus-js-client against the endpoint.
@@ -96,15 +106,26 @@ export function createUploadService(options: {
   return { server, store, finisher, maxBytes: options.maxBytes, stop: () => timers.forEach(clearTimeout) };
 }
 
-// One tus server per process: its locks (MemoryLocker) and the in-flight
-// finishes are per process, and Next's dev reloads must not start a second sweep.
+// The locks' own pool: a PATCH holds its lock's connection for as long as
+// its body streams, so this also caps the PATCHes one process serves at once
+// (the next ones wait for a connection).
+const globalForLocks = globalThis as unknown as { fwUploadLockPool?: pg.Pool };
+function uploadLockPool(): pg.Pool {
+  globalForLocks.fwUploadLockPool ??= createPool(databaseUrl(), 20);
+  return globalForLocks.fwUploadLockPool;
+}
+
+// One tus server per process (its in-flight finishes are per process, and
+// Next's dev reloads must not start a second sweep); its state is shared.
 const globalForUploads = globalThis as unknown as { fwUploads?: UploadService };
 
 export function uploadService(): UploadService {
   if (!globalForUploads.fwUploads) {
     const e = env();
     globalForUploads.fwUploads = createUploadService({
-      directory: path.join(uploadsDir(e.DATA_DIR), "tus"),
+      storage: processStorage(e),
+      pool: pool(),
+      lockPool: uploadLockPool(),
       maxBytes: e.MAX_UPLOAD_BYTES,
       context: pipelineContext,
     });

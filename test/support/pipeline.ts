@@ -6,12 +6,15 @@ import { afterAll } from "vitest";
 import { createVideo } from "@/lib/pipeline/commands";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { createBoss, createQueues } from "@/lib/queue/boss";
+import { localStorage } from "@/lib/storage/local-storage";
+import { Scratch } from "@/lib/storage/scratch";
+import type { Storage } from "@/lib/storage/storage";
 import { startWorker, type WorkerConfig } from "@/worker/run";
 import { createTestDatabase } from "./db";
 import { waitFor } from "./wait";
 
 /** A database, a data dir and a sending pg-boss for one test file; all removed afterwards. */
-export async function createTestPipeline(): Promise<{ url: string; pool: pg.Pool; ctx: PipelineContext; dataDir: string }> {
+export async function createTestPipeline(options: { storage?: (dataDir: string) => Storage } = {}): Promise<{ url: string; pool: pg.Pool; ctx: PipelineContext; dataDir: string }> {
   const { url, pool } = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "framewise-data-"));
   const boss = createBoss(url, { max: 3, supervise: false });
@@ -21,7 +24,8 @@ export async function createTestPipeline(): Promise<{ url: string; pool: pg.Pool
     await boss.stop({ graceful: false, close: true });
     await rm(dataDir, { recursive: true, force: true });
   });
-  return { url, pool, dataDir, ctx: { pool, boss, dataDir, frameMaxAttempts: 3 } };
+  const ctx = { pool, boss, dataDir, storage: options.storage?.(dataDir) ?? localStorage(dataDir), scratch: new Scratch(path.join(dataDir, "scratch"), 1024 ** 3), frameMaxAttempts: 3 };
+  return { url, pool, dataDir, ctx };
 }
 
 export async function startTestWorker(url: string, dataDir: string, overrides: Partial<WorkerConfig> = {}) {

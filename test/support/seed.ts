@@ -1,9 +1,13 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { transaction } from "@/lib/db/client";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { advanceVideo } from "@/lib/pipeline/flow";
 import { insertFrames } from "@/lib/pipeline/sql/insert-frames";
 import { insertStageRows } from "@/lib/pipeline/sql/stage-rows";
+import { frameFileName, videoKeys } from "@/lib/storage/keys";
 import { videoPaths } from "@/lib/storage/paths";
 import { makeFrames } from "./clips";
 
@@ -27,7 +31,13 @@ export async function seedEnhancingVideo(ctx: PipelineContext, opts: { frames: n
     await tx.query(`UPDATE video_stages SET status = 'running', started_at = now() WHERE video_id = $1 AND name = 'enhance'`, [id]);
     await insertFrames(tx, id, opts.frames, ctx.frameMaxAttempts);
   });
-  if (opts.files !== false) await makeFrames({ dir: videoPaths(ctx.dataDir, id).framesDir, count: opts.frames, width, height });
+  if (opts.files !== false && ctx.storage.kind === "local") await makeFrames({ dir: videoPaths(ctx.dataDir, id).framesDir, count: opts.frames, width, height });
+  else if (opts.files !== false) {
+    // Object storage: made on disk, then put where preprocess would have put them.
+    const dir = await makeFrames({ dir: await mkdtemp(path.join(os.tmpdir(), "framewise-seed-")), count: opts.frames, width, height });
+    for (let i = 0; i < opts.frames; i++) await ctx.storage.put(videoKeys(id).frame(i), await readFile(path.join(dir, frameFileName(i))));
+    await rm(dir, { recursive: true, force: true });
+  }
   return id;
 }
 

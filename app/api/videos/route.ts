@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
 import { prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { withApi } from "@/lib/http/respond";
@@ -6,17 +6,26 @@ import { auditedRequest } from "@/lib/audit/record";
 import { createVideo } from "@/lib/pipeline/commands";
 import { listVideos, parseListParams } from "@/lib/pipeline/queries/videos";
 import { pipelineContext } from "@/lib/server/pipeline-context";
-import { uploadsDir } from "@/lib/storage/paths";
+import { videoKeys } from "@/lib/storage/keys";
 import { receiveMultipartFile } from "@/lib/uploads/multipart";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withApi(async (request, { principal }) => {
-  const e = env();
-  const file = await receiveMultipartFile(request, { dir: uploadsDir(e.DATA_DIR), maxBytes: e.MAX_UPLOAD_BYTES });
-  // A multipart upload cannot be resumed: whatever happens, its temp file goes.
-  const { id } = await auditedRequest(request, principal, { action: "video.upload", detail: { originalName: file.originalName, bytes: file.sizeBytes } }, async () =>
-    createVideo(await pipelineContext(), { ...file, title: file.fields.title }).finally(() => rm(file.tempPath, { force: true })),
+  const ctx = await pipelineContext();
+  // The body streams straight into the new video's source object; a
+  // multipart upload cannot be resumed, so whatever fails removes it.
+  const id = randomUUID();
+  const removeStored = () => ctx.storage.deletePrefix(videoKeys(id).prefix).catch(() => {});
+  const file = await receiveMultipartFile(request, { maxBytes: env().MAX_UPLOAD_BYTES, store: (body) => ctx.storage.put(videoKeys(id).source, body) }).catch(async (error) => {
+    await removeStored();
+    throw error;
+  });
+  await auditedRequest(request, principal, { action: "video.upload", detail: { originalName: file.originalName, bytes: file.sizeBytes } }, async () =>
+    createVideo(ctx, { id, originalName: file.originalName, sizeBytes: file.sizeBytes, title: file.fields.title }).catch(async (error) => {
+      await removeStored();
+      throw error;
+    }),
     (r) => ({ videoId: r.id }),
   );
   return Response.json({ id }, { status: 201, headers: { Location: `/api/videos/${id}` } });

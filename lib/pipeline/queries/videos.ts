@@ -92,5 +92,7 @@ export async function getVideo(db: PrismaClient, id: string) {
     stages: orderedStages(v),
     outputs: outputs(v),
     throughput: throughput(v),
+    // Retention removed the extracted and enhanced frame files (the output and the rows stay).
+    framesPurgedAt: v.framesPurgedAt?.toISOString() ?? null,
   };
 }

@@ -1,7 +1,8 @@
 import "server-only";
+import path from "node:path";
 import { transcribeToVtt } from "@/lib/captions/transcribe-audio";
 import { selectTranscriber, transcriberSkipReason, type TranscriberConfig } from "@/lib/captions/transcriber";
-import { videoPaths } from "@/lib/storage/paths";
+import { videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "../context";
 import { finishStage, isStageRunning } from "../flow";
 import { setStageProgress } from "../sql/stage-rows";
@@ -25,8 +26,22 @@ export function captionsRunner(config: TranscriberConfig) {
       }
       await setStageProgress(ctx.pool, videoId, "captions", 0, `transcribing with ${transcriber.name}`);
       const report = throttle(1000, (p) => setStageProgress(ctx.pool, videoId, "captions", p));
-      const paths = videoPaths(ctx.dataDir, videoId);
-      const result = await transcribeToVtt({ audioPath: paths.audio, outPath: paths.captions, transcriber, signal, onProgress: (p: number) => report(p) });
+      // The transcribers read the audio with ffmpeg, from where it is stored
+      // (a path, or a presigned URL); only the small .vtt is written to scratch.
+      const keys = videoKeys(videoId);
+      const workspace = await ctx.scratch.workspace("captions");
+      const result = await transcribeToVtt({
+        audioPath: await ctx.storage.mediaInput(keys.audio),
+        outPath: path.join(workspace.dir, "captions.vtt"),
+        transcriber,
+        signal,
+        onProgress: (p: number) => report(p),
+      })
+        .then(async (r) => {
+          await ctx.storage.putFile(keys.captions, path.join(workspace.dir, "captions.vtt"), "text/vtt");
+          return r;
+        })
+        .finally(() => workspace.release());
       await finishStage(ctx, videoId, "captions", "succeeded", {
         result: { cues: result.cues.length, transcriber: result.transcriber },
         message: `${result.cues.length} cues (${result.transcriber})`,

@@ -1,13 +1,15 @@
+import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { fileResponse } from "@/lib/http/file-response";
+import { storedObjectResponse } from "@/lib/http/file-response";
 import { withApi } from "@/lib/http/respond";
-import { videoId } from "@/lib/pipeline/queries/params";
-import { videoPaths } from "@/lib/storage/paths";
+import { outputFile } from "@/lib/pipeline/queries/video-files";
+import { checkedProcessStorage } from "@/lib/storage/open-storage";
 
 export const dynamic = "force-dynamic";
 
-const serve = withApi<{ id: string }>(async (request, { params }) =>
-  fileResponse(request, videoPaths(env().DATA_DIR, videoId(params.id)).output, "video/mp4", "This video has no enhanced output yet."),
-);
+const serve = withApi<{ id: string }>(async (request, { params }) => {
+  const f = await outputFile(pool(), params.id);
+  return storedObjectResponse(request, await checkedProcessStorage(env()), f.key, f.contentType, f.missing);
+});
 export const GET = serve;
 export const HEAD = serve;

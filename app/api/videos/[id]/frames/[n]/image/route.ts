@@ -1,15 +1,16 @@
 import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { fileResponse } from "@/lib/http/file-response";
+import { storedObjectResponse } from "@/lib/http/file-response";
 import { withApi } from "@/lib/http/respond";
 import { frameImageFile } from "@/lib/pipeline/queries/video-files";
+import { checkedProcessStorage } from "@/lib/storage/open-storage";
 
 export const dynamic = "force-dynamic";
 
 const serve = withApi<{ id: string; n: string }>(async (request, { params }) => {
   const kind = new URL(request.url).searchParams.get("kind");
-  const f = await frameImageFile(pool(), env().DATA_DIR, params.id, params.n, kind);
-  return fileResponse(request, f.file, f.contentType, f.missing);
+  const f = await frameImageFile(pool(), params.id, params.n, kind);
+  return storedObjectResponse(request, await checkedProcessStorage(env()), f.key, f.contentType, f.missing);
 });
 export const GET = serve;
 export const HEAD = serve;

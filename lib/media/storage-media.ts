@@ -1,0 +1,208 @@
+import type { Readable } from "node:stream";
+import { ffmpegPath, passthroughArgs } from "./binaries";
+import { MediaError } from "./errors";
+import { JpegSplitter } from "./jpeg-stream";
+import { runPipedFfmpeg } from "./piped-ffmpeg";
+import { readProbeJson } from "./probe";
+import { createProgressReporter, type ProgressCallback } from "./progress";
+import { derivedInputArgs, extractionFrameCap, untrustedInputArgs } from "./untrusted-input";
+
+// The pipeline's ffmpeg runs for a worker without a shared disk: frames and
+// outputs move between ffmpeg and storage through pipes, never through a
+// folder that would hold the whole video. Callers pass where each frame goes
+// (onFrame) or comes from (readFrame) and where the output goes (sink); this
+// file knows ffmpeg, not storage.
+
+/** Frames in flight to storage during extraction; ffmpeg waits (pipe backpressure) beyond it. */
+export const EXTRACT_WINDOW = 16;
+/** Frames fetched ahead of ffmpeg's stdin during encoding. */
+export const ENCODE_PREFETCH = 16;
+
+/**
+ * Every decoded frame of the input's first real video stream as a JPEG
+ * (passthrough: no frame-rate conversion), handed to onFrame(index, jpeg) in
+ * order of decoding as ffmpeg produces it. At most `window` onFrame calls run
+ * at once; memory holds about `window` frames.
+ */
+export async function extractFrameStream(options: {
+  input: string;
+  onFrame: (index: number, jpeg: Buffer) => Promise<void>;
+  frameCountEstimate: number;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  window?: number;
+}): Promise<{ frameCount: number }> {
+  const window = options.window ?? EXTRACT_WINDOW;
+  const progress = createProgressReporter({ totalEstimate: options.frameCountEstimate, onProgress: options.onProgress });
+  // Never more frames than the probe said, give or take (a lying header cannot run away).
+  const cap = options.frameCountEstimate > 0 ? extractionFrameCap(options.frameCountEstimate) : undefined;
+  const ff = runPipedFfmpeg({
+    what: "frame extraction",
+    signal: options.signal,
+    args: [
+      ...untrustedInputArgs(options.input),
+      // 0:V is video that is not cover art or a thumbnail (as in media-info.ts).
+      "-map", "0:V:0",
+      ...passthroughArgs(ffmpegPath()),
+      // Frames are numbered as the decoder hands them out, as a player shows
+      // them; the source's own timestamps are dropped. Recordings joined end
+      // to end (timestamps that jump back or repeat) otherwise stop the JPEG
+      // encoder at the first repeat ("Invalid pts ... <= last").
+      "-vf", "settb=1/1000,setpts=N",
+      "-enc_time_base", "1:1000",
+      "-q:v", "2",
+      ...(cap ? ["-frames:v", String(cap)] : []),
+      "-c:v", "mjpeg", "-f", "image2pipe", "pipe:1",
+    ],
+  });
+  const splitter = new JpegSplitter();
+  const inFlight = new Set<Promise<void>>();
+  // Frames split out of a chunk beyond the window wait here (a chunk can hold several small frames).
+  const queue: [number, Buffer][] = [];
+  let count = 0;
+  let stored = 0;
+  let writeError: unknown;
+  const pump = () => {
+    while (inFlight.size < window && queue.length > 0) {
+      const [index, jpeg] = queue.shift()!;
+      const write: Promise<void> = options.onFrame(index, jpeg).then(
+        () => {
+          inFlight.delete(write);
+          stored++;
+          // A failing progress callback (its database write) stops the run with its own error.
+          Promise.resolve(progress.finish(stored)).catch((error) => ff.fail(error));
+          pump();
+        },
+        (error) => {
+          inFlight.delete(write);
+          writeError ??= error;
+          queue.length = 0;
+          ff.fail(error);
+        },
+      );
+      inFlight.add(write);
+    }
+    if (writeError === undefined && queue.length === 0 && inFlight.size < window) ff.stdout.resume();
+    else ff.stdout.pause();
+  };
+  ff.stdout.on("data", (chunk: Buffer) => {
+    try {
+      for (const jpeg of splitter.push(chunk)) queue.push([count++, jpeg]);
+    } catch (error) {
+      ff.fail(new MediaError("ffmpeg_failed", `frame extraction produced unreadable output: ${(error as Error).message}`));
+    }
+    pump();
+  });
+  await ff.done;
+  while (inFlight.size > 0) await Promise.all(inFlight);
+  if (writeError !== undefined) throw writeError;
+  if (splitter.pending > 0) throw new MediaError("ffmpeg_failed", `frame extraction ended in the middle of frame ${count}`);
+  if (count === 0) throw new MediaError("ffmpeg_failed", "ffmpeg decoded no frames from the source");
+  if (cap && count >= cap) {
+    throw new MediaError("unsupported", `the video holds more frames than its header declares (${options.frameCountEstimate}); extraction stopped at ${cap}`);
+  }
+  return { frameCount: count };
+}
+
+/** The first audio track as AAC (160 kb/s) in a fragmented .m4a, streamed to sink (a fragmented MP4 needs no seek back). */
+export async function extractAudioStream(options: { input: string; sink: (data: Readable) => Promise<void>; signal?: AbortSignal }): Promise<void> {
+  const ff = runPipedFfmpeg({
+    what: "audio extraction",
+    signal: options.signal,
+    args: [
+      ...untrustedInputArgs(options.input),
+      "-map", "0:a:0", "-vn", "-sn", "-dn",
+      "-c:a", "aac", "-b:a", "160k",
+      "-movflags", "empty_moov+default_base_moof", "-frag_duration", "10000000",
+      "-f", "mp4", "pipe:1",
+    ],
+  });
+  await Promise.all([options.sink(ff.stdout).catch((error) => ff.fail(error)), ff.done]);
+}
+
+export interface EncodeStreamOptions {
+  /** Frame i's JPEG, or null when it is missing. */
+  readFrame: (index: number) => Promise<Buffer | null>;
+  frameCount: number;
+  fpsNum: number;
+  fpsDen: number;
+  /** Audio input (a path or presigned URL of our own .m4a). */
+  audio?: string | null;
+  /** A local WebVTT file, muxed as a mov_text subtitle track. */
+  captions?: string | null;
+  /** Receives the MP4 as it is written. */
+  sink: (data: Readable) => Promise<void>;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  prefetch?: number;
+}
+
+/**
+ * H.264/AAC MP4 at the source's exact frame rate from frames fed in order on
+ * stdin (image2pipe), `prefetch` frames read ahead. The MP4 is fragmented
+ * (moov first, then fragments) so it can be written to a pipe and uploaded
+ * while it is encoded; browsers play and seek it like a +faststart file.
+ */
+export async function encodeFrameStream(options: EncodeStreamOptions): Promise<{ frameCount: number; durationSec: number }> {
+  const { fpsNum, fpsDen, frameCount, signal } = options;
+  for (const [name, value] of Object.entries({ fpsNum, fpsDen, frameCount })) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`encodeFrameStream: ${name} must be a positive integer, got ${value}`);
+  }
+  const durationSec = (frameCount * fpsDen) / fpsNum;
+  const audio = options.audio ?? null;
+  const captions = options.captions ?? null;
+  const copyAudio = audio ? (await readProbeJson(audio, { signal })).streams.some((s) => s.codec_type === "audio" && s.codec_name === "aac") : false;
+  const inputs = ["-f", "image2pipe", "-framerate", `${fpsNum}/${fpsDen}`, "-c:v", "mjpeg", "-i", "pipe:0"];
+  const maps = ["-map", "0:v:0"];
+  const codecs = [
+    "-frames:v", String(frameCount),
+    ...passthroughArgs(ffmpegPath()),
+    // libx264 with 4:2:0 chroma needs even dimensions; drop the odd row/column.
+    "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2",
+    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+  ];
+  let nextInput = 1;
+  if (audio) {
+    // Cut the audio at the video's end, so the file is as long as its pictures.
+    inputs.push(...derivedInputArgs(audio, ["-t", durationSec.toFixed(6)]));
+    maps.push("-map", `${nextInput++}:a:0`);
+    codecs.push(...(copyAudio ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", "160k"]));
+  }
+  if (captions) {
+    inputs.push(...derivedInputArgs(captions, ["-f", "webvtt"]));
+    maps.push("-map", `${nextInput++}:s:0`);
+    codecs.push("-c:s", "mov_text", "-metadata:s:s:0", "language=und");
+  }
+  const progress = createProgressReporter({ totalEstimate: frameCount, onProgress: options.onProgress });
+  const ffRef: { fail: (error: unknown) => void } = { fail: () => {} };
+  const ff = runPipedFfmpeg({
+    what: "encoding",
+    signal,
+    stdin: frameFeed(options.readFrame, frameCount, options.prefetch ?? ENCODE_PREFETCH),
+    onFrames: (n) => Promise.resolve(progress.finish(n)).catch((error) => ffRef.fail(error)),
+    args: [...inputs, ...maps, ...codecs, "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "pipe:1"],
+  });
+  ffRef.fail = ff.fail;
+  const [, { frames }] = await Promise.all([options.sink(ff.stdout).catch((error) => ff.fail(error)), ff.done]);
+  if (frames !== frameCount) throw new MediaError("ffmpeg_failed", `encoding wrote ${frames} frames, expected ${frameCount}`);
+  await progress.finish(frameCount, frameCount);
+  return { frameCount, durationSec };
+}
+
+/** Frames 0..count-1 in order, with up to `window` reads in flight ahead of the one being written. */
+async function* frameFeed(readFrame: (index: number) => Promise<Buffer | null>, count: number, window: number): AsyncGenerator<Buffer> {
+  const ahead: Promise<Buffer | null>[] = [];
+  let next = 0;
+  const fetch = () => {
+    const read = readFrame(next++);
+    read.catch(() => {}); // awaited in order below; a later failure must not go unhandled meanwhile
+    ahead.push(read);
+  };
+  while (next < count && ahead.length < window) fetch();
+  for (let i = 0; i < count; i++) {
+    const data = await ahead.shift()!;
+    if (next < count) fetch();
+    if (!data) throw new MediaError("frames_missing", `cannot encode: frame ${i} of ${count} is missing from storage`);
+    yield data;
+  }
+}

@@ -1,0 +1,74 @@
+import { copyFile, readdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { videoKeys } from "@/lib/storage/keys";
+import { s3Storage } from "@/lib/storage/s3-storage";
+import { Scratch } from "@/lib/storage/scratch";
+import { inspectFile, makeClip } from "@/test/support/clips";
+import { countingEnhancer } from "@/test/support/enhancers";
+import { createTestPipeline, startTestWorker, videoStatus } from "@/test/support/pipeline";
+import { startS3 } from "@/test/support/s3";
+import { seedEnhancingVideo, stageRow } from "@/test/support/seed";
+import { waitFor } from "@/test/support/wait";
+import { createVideo, deleteVideo } from "./commands";
+import { processFrameJobs } from "./frame-engine";
+import { claimFrames } from "./sql/claim-frames";
+
+// The pipeline with STORAGE=s3 against a real S3-protocol server (s3rver)
+// through the AWS SDK v3: every file of the video is an object, and neither
+// DATA_DIR nor the worker's scratch keeps any of it.
+
+describe("the pipeline on S3 storage", async () => {
+  const s3 = await startS3();
+  const storage = s3Storage(s3.settings);
+  const { url, pool, ctx, dataDir } = await createTestPipeline({ storage: () => storage });
+  const scratch = new Scratch(path.join(dataDir, "worker-scratch"), 64 * 1024 * 1024);
+  await startTestWorker(url, path.join(dataDir, "worker-data"), { storage, scratch });
+
+  it("turns a clip into a playable MP4 in the bucket; the worker's disk keeps nothing", { timeout: 120_000 }, async () => {
+    const clip = await makeClip({ path: path.join(dataDir, "clip.mp4"), seconds: 2, width: 320, height: 240, fps: 30, audio: true });
+    const upload = path.join(dataDir, "upload.part");
+    await copyFile(clip, upload);
+    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "clip.mp4", sizeBytes: 1 });
+    const status = await waitFor(async () => {
+      const s = await videoStatus(pool, id);
+      return s === "completed" || s === "failed" ? s : null;
+    }, { timeoutMs: 90_000, what: "the video to finish" });
+    const { rows: stages } = await pool.query(`SELECT name, status, error FROM video_stages WHERE video_id = $1 ORDER BY name`, [id]);
+    expect(status, JSON.stringify(stages)).toBe("completed");
+
+    const keys = videoKeys(id);
+    expect(await storage.usage(keys.framesPrefix)).toMatchObject({ objects: 60 });
+    expect(await storage.usage(keys.enhancedPrefix)).toMatchObject({ objects: 60 });
+    expect(await storage.head(keys.audio)).not.toBeNull();
+    expect(await storage.head(keys.thumbnail("poster.webp"))).not.toBeNull();
+    const output = path.join(dataDir, "output.mp4");
+    await writeFile(output, (await storage.get(keys.output))!);
+    const info = await inspectFile(output);
+    expect(info.video).toMatchObject({ width: 320, height: 240, frames: 60 });
+    expect(info.audio).not.toBeNull();
+    expect(Math.abs(info.durationSec - 2)).toBeLessThanOrEqual(1 / 30 + 0.05);
+
+    // Nothing of the video on local disk: not under DATA_DIR, not in scratch.
+    expect(await readdir(path.join(dataDir, "videos")).catch(() => [])).toEqual([]);
+    expect(await readdir(path.join(dataDir, "worker-data", "videos")).catch(() => [])).toEqual([]);
+    expect(await scratch.usedBytes()).toBe(0);
+
+    await deleteVideo(ctx, id);
+    expect(await storage.usage(keys.prefix)).toEqual({ objects: 0, bytes: 0 });
+  });
+
+  it("records a re-claimed frame whose result object exists without calling the enhancer", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 2 });
+    await claimFrames(pool, id, [1], "dead", 30);
+    // The dead worker had PUT the result object, then died before recording it.
+    await storage.copy(videoKeys(id).frame(1), videoKeys(id).enhancedFrame(1));
+    await pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = 1`, [id]);
+    const counter = countingEnhancer();
+    await processFrameJobs({ ctx, workerId: "w", enhancer: counter.enhancer, leaseSeconds: 30, concurrency: 2 }, [0, 1].map((frameIndex) => ({ videoId: id, frameIndex })));
+    expect(counter.calls.get(`${id}:1`)).toBeUndefined();
+    expect(counter.calls.get(`${id}:0`)).toBe(1);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 2 });
+    expect(await storage.head(videoKeys(id).enhancedFrame(0))).not.toBeNull();
+  });
+});

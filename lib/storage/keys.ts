@@ -1,0 +1,36 @@
+// Object keys of a video's files, the same layout as DATA_DIR/videos/<id>/
+// on the local disk. Built from the video id (a UUID the database issued) and
+// fixed names or numbers only. Frame files are 0-based, zero-padded to 6
+// digits (the pattern ffmpeg's image2 uses, %06d).
+
+export function videoPrefix(videoId: string): string {
+  return `videos/${videoId}/`;
+}
+
+export function frameFileName(index: number): string {
+  return `${String(index).padStart(6, "0")}.jpg`;
+}
+
+export function videoKeys(videoId: string) {
+  const dir = videoPrefix(videoId);
+  return {
+    prefix: dir,
+    source: `${dir}source`,
+    audio: `${dir}audio.m4a`,
+    output: `${dir}output.mp4`,
+    captions: `${dir}captions.vtt`,
+    framesPrefix: `${dir}frames/`,
+    enhancedPrefix: `${dir}enhanced/`,
+    thumbnailsPrefix: `${dir}thumbnails/`,
+    frame: (index: number) => `${dir}frames/${frameFileName(index)}`,
+    enhancedFrame: (index: number) => `${dir}enhanced/${frameFileName(index)}`,
+    thumbnail: (name: string) => `${dir}thumbnails/${name}`,
+  };
+}
+
+/** Every key must be a plain relative path: no "..", no leading "/", no empty segment. */
+export function assertSafeKey(key: string): void {
+  if (!key || key.startsWith("/") || key.split("/").some((part, i, all) => part === ".." || part === "." || (part === "" && i !== all.length - 1))) {
+    throw new Error(`unsafe storage key: ${JSON.stringify(key)}`);
+  }
+}
