@@ -35,12 +35,14 @@ export interface ToolRun {
  * ffmpeg extracting to the last frame, 5.8 s later). So the tool runs under
  * a small shell: a watcher polls the parent every 0.2 s and kills the tool
  * when the parent is gone; the shell passes the tool's exit status on. Only
- * POSIX sh, kill and sleep are needed. (`0<&0`: an asynchronous list's stdin
- * would otherwise be /dev/null; piped ffmpeg reads frames from it.)
+ * POSIX sh, kill and sleep are needed. (fd 4: an asynchronous list's stdin
+ * is /dev/null, and dash ignores `<&0` there; piped ffmpeg reads frames
+ * from stdin, so it is passed on through another descriptor.)
  */
 export const DIE_WITH_PARENT = `
 parent=$PPID
-"$@" 0<&0 &
+exec 4<&0
+"$@" <&4 4<&- &
 tool=$!
 ( while kill -0 "$parent" 2>/dev/null && kill -0 "$tool" 2>/dev/null; do sleep 0.2; done; kill -KILL "$tool" 2>/dev/null ) </dev/null >/dev/null 2>&1 &
 watcher=$!
