@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { makeClip } from "@/test/support/clips";
@@ -17,8 +18,9 @@ test("frames purged by retention: the video page says so, the output stays, retr
   const id = await uploadVideo(request, clip, title);
   expect((await waitForVideo(request, id)).status).toBe("completed");
 
-  // The embedded database of the e2e server (scripts/e2e-server.ts, lib/db/embedded.ts).
-  const db = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${E2E.port + 50_000 - 3000}/framewise` });
+  // The embedded database of the e2e server (scripts/e2e-server.ts; lib/db/embedded.ts keeps its password beside the cluster).
+  const password = (await readFile(`${E2E.dataDir}/postgres.password`, "utf8")).trim();
+  const db = new pg.Client({ connectionString: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${E2E.port + 50_000 - 3000}/framewise` });
   await db.connect();
   try {
     await db.query(`UPDATE videos SET finished_at = now() - interval '2 hours' WHERE id = $1`, [id]);

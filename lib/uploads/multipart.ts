@@ -88,6 +88,9 @@ export async function receiveMultipartFile(request: Request, opts: { maxBytes: n
         received.sizeBytes += chunk.length;
       });
       const body = new PassThrough();
+      // Its failures reach the caller through the store's promise; a failure
+      // before the store has attached its own listener must not go uncaught.
+      body.on("error", () => {});
       stream.on("limit", () => {
         body.destroy(tooLargeError(opts.maxBytes));
         refuse(tooLargeError(opts.maxBytes));
