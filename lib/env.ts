@@ -63,6 +63,8 @@ const schema = z
       }),
     // Resilience (issue 9): an ffmpeg with no progress this long is killed and its stage retried; 0 turns it off.
     FFMPEG_STALL_SECONDS: int(0).default(120),
+    // Cost and calls (issue 12): money per enhancer call; unset, the figures show calls only.
+    ENHANCER_COST_PER_CALL: z.coerce.number("ENHANCER_COST_PER_CALL must be a number, e.g. 0.002").finite().nonnegative("ENHANCER_COST_PER_CALL must be 0 or more").optional(),
   })
   .superRefine((env, ctx) => {
     if (env.ENHANCER === "http" && !env.ENHANCER_URL) {
