@@ -27,6 +27,8 @@ Object.assign(process.env, {
   SWEEP_INTERVAL_SECONDS: "2",
   // The webhook specs run their receiver on loopback.
   WEBHOOK_ALLOW_PRIVATE: "1",
+  // Cost figures (e2e/cost-and-calls.spec.ts).
+  ENHANCER_COST_PER_CALL: "0.01",
 });
 delete process.env.DATABASE_URL;
 await import("./start");

@@ -11,6 +11,7 @@ import { Skeleton, SkeletonRows } from "@/components/ui/skeleton";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { ErrorRateChart, ThroughputChart, hasActivity } from "@/components/charts/timeline-charts";
 import { Fact } from "@/components/ui/fact";
+import { OpsCostCard } from "./ops-cost-card";
 
 export function OpsView() {
   const ops = useOps();
@@ -33,6 +34,7 @@ export function OpsView() {
         <QueuesCard queues={data.queues} />
       </div>
       <WorkersCard workers={data.workers} />
+      <OpsCostCard />
       <Card aria-labelledby="ops-throughput-title">
         <CardHeader id="ops-throughput-title" title="Throughput and error rate" description="All videos, last hour, 10-second buckets." />
         <CardBody>
