@@ -90,6 +90,8 @@ const schema = z
         if (unknown.length) ctx.addIssue({ code: "custom", message: `WORKER_QUEUES: unknown stage ${unknown.join(", ")} (use ${stages.join(", ")})` });
         return names as (typeof stages)[number][];
       }),
+    // Cost and calls (issue 12): money per enhancer call; unset, the figures show calls only.
+    ENHANCER_COST_PER_CALL: z.coerce.number("ENHANCER_COST_PER_CALL must be a number, e.g. 0.002").finite().nonnegative("ENHANCER_COST_PER_CALL must be 0 or more").optional(),
   })
   .superRefine((env, ctx) => {
     if (env.STORAGE === "s3" && !env.S3_BUCKET) ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "S3_BUCKET is required when STORAGE=s3" });

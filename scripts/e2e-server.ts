@@ -29,6 +29,8 @@ Object.assign(process.env, {
   WEBHOOK_ALLOW_PRIVATE: "1",
   // An hour: e2e/frame-retention.spec.ts backdates its own video's completion past it.
   FRAME_RETENTION_HOURS: "1",
+  // Cost figures (e2e/cost-and-calls.spec.ts).
+  ENHANCER_COST_PER_CALL: "0.01",
 });
 delete process.env.DATABASE_URL;
 await import("./start");

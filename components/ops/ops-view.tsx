@@ -11,6 +11,7 @@ import { Skeleton, SkeletonRows } from "@/components/ui/skeleton";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { ErrorRateChart, ThroughputChart, hasActivity } from "@/components/charts/timeline-charts";
 import { Fact } from "@/components/ui/fact";
+import { OpsCostCard } from "./ops-cost-card";
 
 export function OpsView() {
   const ops = useOps();
@@ -34,6 +35,7 @@ export function OpsView() {
       </div>
       <WorkersCard workers={data.workers} />
       <StorageCard storage={data.storage} />
+      <OpsCostCard />
       <Card aria-labelledby="ops-throughput-title">
         <CardHeader id="ops-throughput-title" title="Throughput and error rate" description="All videos, last hour, 10-second buckets." />
         <CardBody>

@@ -7,6 +7,7 @@ import { describeError, formatBytes, formatClock, formatCount, formatDateTime, f
 import { isLive, keys, useRetry, useVideo } from "@/lib/client/queries";
 import type { StageName } from "@/lib/client/types";
 import { toast } from "sonner";
+import { costKeys } from "@/lib/client/costs";
 import { useFrameParam } from "@/lib/client/use-search-param-state";
 import { StatusBadge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
@@ -15,6 +16,7 @@ import { ArrowLeftIcon } from "@/components/ui/icons";
 import { Skeleton, SkeletonRows } from "@/components/ui/skeleton";
 import { FrameDrawer } from "@/components/frames/frame-drawer";
 import { CompareCard } from "./compare-card";
+import { CostCard } from "./cost-card";
 import { FrameMapCard } from "./frame-map-card";
 import { FrameStats } from "./frame-stats";
 import { StagePipeline } from "./stage-pipeline";
@@ -44,6 +46,7 @@ export function VideoDetailView({ id }: { id: string }) {
     if (status && !isLive(status)) {
       void client.invalidateQueries({ queryKey: keys.frameMap(id) });
       void client.invalidateQueries({ queryKey: keys.timeline(id) });
+      void client.invalidateQueries({ queryKey: costKeys.video(id) });
     }
   }, [status, id, client]);
 
@@ -120,6 +123,7 @@ export function VideoDetailView({ id }: { id: string }) {
       <StagePipeline stages={v.stages} videoStatus={v.status} onRetry={(stage) => void retryStage(stage)} retrying={stageRetry.isPending} />
       <FrameStats video={v} />
       <TimelineCard videoId={v.id} live={live} />
+      <CostCard videoId={v.id} live={live} />
       <FrameMapCard videoId={v.id} live={live} fps={m.fps} onOpenFrame={drawer.open} />
 
       <div className="grid gap-6 lg:grid-cols-2">

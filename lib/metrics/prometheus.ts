@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { registerCallCounters } from "./call-counters";
 import type { BreakerState } from "@/lib/enhance/admission";
 import { FRAME_STATUSES, VIDEO_STATUSES, type MetricsSnapshot } from "./snapshot";
 
@@ -43,6 +44,7 @@ export function pipelineRegistry(s: MetricsSnapshot): Registry {
   gauge(r, "framewise_enhancer_tokens", "Tokens left in the fleet-wide rate limiter's bucket.").set(s.tokens);
   gauge(r, "framewise_enhancer_rate_limit_per_second", "Fleet-wide call rate limit (ENHANCER_RATE_LIMIT).").set(s.limits.ratePerSec);
   gauge(r, "framewise_workers_online", "Workers whose heartbeat is recent and that have not stopped.").set(s.workersOnline);
+  registerCallCounters(r, s.calls);
   return r;
 }
 

@@ -5,6 +5,7 @@ import type { EnhancerLimits } from "@/lib/enhance/limits";
 import { FRAME_STATUSES } from "@/lib/pipeline/queries/frames";
 import { countOnlineWorkers, queueDepths, type QueueDepth } from "@/lib/pipeline/queries/ops";
 import type { FrameStatus, VideoStatus } from "@/lib/pipeline/stages";
+import { getCallCostTotals, type CallCosts } from "@/lib/pipeline/queries/costs";
 
 // What /api/metrics reports, read from the database on each scrape: the
 // truth is in PostgreSQL and shared by every process, so any web instance
@@ -23,10 +24,12 @@ export interface MetricsSnapshot {
   permitsInUse: number;
   tokens: number;
   limits: { ratePerSec: number; concurrency: number };
+  /** Enhancer calls and the calls idempotency saved, all videos ever (issue 12). */
+  calls: CallCosts;
 }
 
-export async function readMetricsSnapshot(db: Queryable, limits: EnhancerLimits): Promise<MetricsSnapshot> {
-  const [frames, videos, queues, enhancer, workersOnline] = await Promise.all([
+export async function readMetricsSnapshot(db: Queryable, limits: EnhancerLimits, costPerCall?: number): Promise<MetricsSnapshot> {
+  const [frames, videos, queues, enhancer, workersOnline, calls] = await Promise.all([
     // The enhance stage's counters move in the same statements as the frame
     // rows, so their sums are exact without counting 108,000 rows per video.
     db.query<Record<FrameStatus, number>>(
@@ -38,6 +41,7 @@ export async function readMetricsSnapshot(db: Queryable, limits: EnhancerLimits)
     queueDepths(db),
     readEnhancerState(db, limits),
     countOnlineWorkers(db),
+    getCallCostTotals(db, costPerCall),
   ]);
   const byStatus = Object.fromEntries(videos.rows.map((r) => [r.status, r.n]));
   return {
@@ -50,5 +54,6 @@ export async function readMetricsSnapshot(db: Queryable, limits: EnhancerLimits)
     permitsInUse: enhancer.permitsInUse,
     tokens: enhancer.tokens,
     limits: { ratePerSec: limits.ratePerSec, concurrency: limits.concurrency },
+    calls,
   };
 }

@@ -11,6 +11,7 @@ import type { PipelineContext } from "./context";
 import type { VideoStops } from "./video-stops";
 import { finishEnhanceWhenDone } from "./flow";
 import { decide, RETRY_BASE_MS, type Failure } from "./outcome";
+import { type BatchCalls, countSkippedDeliveries, recordCalls } from "./sql/call-counters";
 import { claimFrames, type ClaimedFrame } from "./sql/claim-frames";
 import { enhanceLooksDone } from "./sql/stage-rows";
 import { readVideoMedia } from "./sql/video-rows";
@@ -59,6 +60,7 @@ export async function processFrameJobs(opts: EngineOptions, jobs: FrameJob[]): P
 async function processVideoFrames(opts: EngineOptions, videoId: string, frameIndexes: number[]): Promise<void> {
   const { ctx } = opts;
   const claimed = await claimFrames(ctx.pool, videoId, frameIndexes, opts.workerId, opts.leaseSeconds);
+  if (claimed.length < frameIndexes.length) await countSkippedDeliveries(ctx.pool, videoId, frameIndexes);
   if (claimed.length === 0) return;
   const heartbeat = setInterval(() => {
     extendLeases(ctx.pool, claimed, opts.leaseSeconds).catch(() => {});
@@ -66,10 +68,11 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   const watch = opts.stops?.watch(videoId, opts.signal);
   const batch = watch ? { ...opts, signal: watch.signal } : opts;
   let outcomes: Outcome[];
+  const calls: BatchCalls = { calls: [], recovered: 0 };
   try {
     const size = await frameSize(ctx.pool, videoId);
     const store = opts.frames ?? storageFrameStore(ctx.storage);
-    outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(batch, store, videoId, size, frame));
+    outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(batch, store, videoId, size, frame, calls));
     // The results are made durable before any row says succeeded. If this
     // throws, nothing is settled: the leases lapse and the re-claimed frames
     // find their results in place (recorded without a new call).
@@ -77,15 +80,19 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   } finally {
     clearInterval(heartbeat);
     watch?.release();
+    await withDeadlockRetry(() => recordCalls(ctx.pool, videoId, calls));
   }
   await settle(opts, videoId, outcomes);
 }
 
-async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: string, size: { width: number; height: number }, frame: ClaimedFrame): Promise<Outcome> {
+async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: string, size: { width: number; height: number }, frame: ClaimedFrame, calls: BatchCalls): Promise<Outcome> {
   // Durable results: the output is written (temp + rename) before the row is
   // marked. Found in place after a crash, it is recorded without a new call.
   // Only a frame claimed before can have one (on a first claim, skip the lookup).
-  if (frame.attempts > 1 && (await store.hasResult(videoId, frame.frameIndex))) return { kind: "done", frame };
+  if (frame.attempts > 1 && (await store.hasResult(videoId, frame.frameIndex))) {
+    calls.recovered++;
+    return { kind: "done", frame };
+  }
   if (opts.signal?.aborted) return { kind: "deferred", frame, waitMs: 0 };
   const startedAt = new Date();
   let image: Buffer;
@@ -95,9 +102,13 @@ async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: str
     return failed(frame, classifyError(raw), startedAt);
   }
   // attempts counts this claim; a deferral gives its attempt back, so 1 means "never failed".
-  const call = await guardedCall(opts.guard, { videoId, frameIndex: frame.frameIndex, fresh: frame.attempts === 1 }, () =>
-    opts.enhancer.enhance({ videoId, frameIndex: frame.frameIndex, image, ...size, signal: opts.signal }),
-  );
+  // Counted when the guard lets the call through (lib/pipeline/sql/call-counters.ts).
+  const made = { id: frame.id, succeeded: false };
+  const call = await guardedCall(opts.guard, { videoId, frameIndex: frame.frameIndex, fresh: frame.attempts === 1 }, () => {
+    calls.calls.push(made);
+    return opts.enhancer.enhance({ videoId, frameIndex: frame.frameIndex, image, ...size, signal: opts.signal });
+  });
+  made.succeeded = call.status === "enhanced";
   if (call.status === "refused") return { kind: "deferred", frame, waitMs: call.waitMs };
   if (call.status === "enhanced") {
     try {
