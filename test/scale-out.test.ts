@@ -39,7 +39,8 @@ describe("scale out: web A + web B, two workers without a shared disk, one bucke
 
   async function startWeb(name: string): Promise<string> {
     const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(process.cwd(), "test/support/web-process.ts")], {
+    // react-server: the route handlers import server-only modules, as under next start.
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(process.cwd(), "test/support/web-process.ts")], {
       env: { ...process.env, NODE_ENV: "test", ...common, PORT: String(port), DATA_DIR: await privateDir(`web-${name}`) },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -11,7 +11,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 // session cookie's name, which proxy.ts reads (Next's proxy bundle does not
 // take server-only), and what `npm start` itself runs before the app
 // (migrations, the admin account and its password hashing).
-const CLIENT_SAFE = new Set(["lib/pipeline/stages.ts", "lib/pipeline/outcome.ts", "lib/pipeline/context.ts", "lib/pipeline/errors.ts", "lib/auth/sessions.ts", "lib/auth/roles.ts", "lib/auth/safe-next.ts", "lib/auth/password-check-limit.ts", "lib/auth/cookie.ts", "lib/auth/password.ts", "lib/auth/admin.ts", "lib/db/embedded.ts", "lib/db/migrate.ts", "lib/db/schema-diff.ts"]);
+const CLIENT_SAFE = new Set(["lib/pipeline/stages.ts", "lib/pipeline/outcome.ts", "lib/pipeline/context.ts", "lib/pipeline/errors.ts", "lib/auth/sessions.ts", "lib/auth/roles.ts", "lib/auth/safe-next.ts", "lib/auth/password-check-limit.ts", "lib/auth/cookie.ts", "lib/auth/password.ts", "lib/auth/admin.ts", "lib/db/embedded.ts", "lib/db/migrate.ts", "lib/db/schema-diff.ts", "lib/server/process-alive.ts"]);
 
 function modules(dir: string): string[] {
   return readdirSync(path.join(root, dir)).flatMap((name) => {

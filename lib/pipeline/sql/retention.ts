@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 
 // Frame retention: which completed videos' frame files may go, and the mark
