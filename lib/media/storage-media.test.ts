@@ -1,3 +1,5 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -47,6 +49,23 @@ describe("extractFrameStream", () => {
     for (const i of [0, 31, 59]) expect(await sharp(frames.get(i)!).metadata()).toMatchObject({ format: "jpeg", width: 320, height: 240 });
     expect(most).toBeLessThanOrEqual(3);
     expect(progress.at(-1)).toBe(60);
+  });
+
+  it("kills an ffmpeg that makes no progress (its input stopped coming) with ffmpeg_stalled", async () => {
+    // A source that stops half-way without ending: a FIFO we write part of a clip into and keep open.
+    const fifo = path.join(dir, "stalled-pipe.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const bytes = await readFile(clip);
+    const writer = createWriteStream(fifo);
+    writer.write(bytes.subarray(0, Math.floor(bytes.length / 3)));
+    try {
+      const error = await failure(extractFrameStream({ input: fifo, frameCountEstimate: 60, stallSeconds: 2, onFrame: async () => {} }));
+      expect(error).toMatchObject({ code: "ffmpeg_stalled", message: expect.stringMatching(/no progress for 2 s/) });
+      // The whole process group went: no ffmpeg is left reading the FIFO.
+      expect(spawnSync("pgrep", ["-f", fifo]).status).toBe(1);
+    } finally {
+      writer.destroy();
+    }
   });
 
   it("fails with the storage's error, and ffmpeg stops", async () => {

@@ -31,6 +31,8 @@ export async function extractFrameStream(options: {
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
   window?: number;
+  /** Default FFMPEG_STALL_SECONDS. */
+  stallSeconds?: number;
 }): Promise<{ frameCount: number }> {
   const window = options.window ?? EXTRACT_WINDOW;
   const progress = createProgressReporter({ totalEstimate: options.frameCountEstimate, onProgress: options.onProgress });
@@ -39,6 +41,7 @@ export async function extractFrameStream(options: {
   const ff = runPipedFfmpeg({
     what: "frame extraction",
     signal: options.signal,
+    ...(options.stallSeconds !== undefined ? { stallSeconds: options.stallSeconds } : {}),
     args: [
       ...untrustedInputArgs(options.input),
       // 0:V is video that is not cover art or a thumbnail (as in media-info.ts).
