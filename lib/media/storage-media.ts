@@ -85,10 +85,13 @@ export async function extractFrameStream(options: {
       );
       inFlight.add(write);
     }
-    if (writeError === undefined && queue.length === 0 && inFlight.size < window) ff.stdout.resume();
+    // After a failed write, stdout is drained and dropped: a paused pipe would
+    // never reach its end, and the child's "close" (so ff.done) would never come.
+    if (writeError !== undefined || (queue.length === 0 && inFlight.size < window)) ff.stdout.resume();
     else ff.stdout.pause();
   };
   ff.stdout.on("data", (chunk: Buffer) => {
+    if (writeError !== undefined) return;
     try {
       for (const jpeg of splitter.push(chunk)) queue.push([count++, jpeg]);
     } catch (error) {
@@ -120,7 +123,7 @@ export async function extractAudioStream(options: { input: string; sink: (data: 
       "-f", "mp4", "pipe:1",
     ],
   });
-  await Promise.all([options.sink(ff.stdout).catch((error) => ff.fail(error)), ff.done]);
+  await Promise.all([options.sink(ff.stdout).catch((error) => failSink(ff, error)), ff.done]);
 }
 
 export interface EncodeStreamOptions {
@@ -186,7 +189,7 @@ export async function encodeFrameStream(options: EncodeStreamOptions): Promise<{
     args: [...inputs, ...maps, ...codecs, "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "pipe:1"],
   });
   ffRef.fail = ff.fail;
-  const [, { frames }] = await Promise.all([options.sink(ff.stdout).catch((error) => ff.fail(error)), ff.done]);
+  const [, { frames }] = await Promise.all([options.sink(ff.stdout).catch((error) => failSink(ff, error)), ff.done]);
   if (frames !== frameCount) throw new MediaError("ffmpeg_failed", `encoding wrote ${frames} frames, expected ${frameCount}`);
   await progress.finish(frameCount, frameCount);
   return { frameCount, durationSec };
@@ -208,4 +211,10 @@ async function* frameFeed(readFrame: (index: number) => Promise<Buffer | null>, 
     if (!data) throw new MediaError("frames_missing", `cannot encode: frame ${i} of ${count} is missing from storage`);
     yield data;
   }
+}
+
+/** A sink that failed stops ffmpeg; what is left in the pipe is dropped, or the child's "close" would never come. */
+function failSink(ff: { stdout: Readable; fail(error: unknown): void }, error: unknown): void {
+  ff.fail(error);
+  ff.stdout.resume();
 }
