@@ -32,7 +32,7 @@ test("a failed encode is retried from the video page; stages that cannot run say
   await page.getByRole("button", { name: "Encode anyway" }).click();
   await page.getByTestId("confirm-dialog").filter({ visible: true }).getByRole("button", { name: "Encode anyway" }).click();
   await expect(encode).toHaveAttribute("data-status", "failed", { timeout: 30_000 });
-  await expect(encode.getByRole("alert")).toContainText("1 of 10 frames are missing (7)");
+  await expect(encode.getByRole("alert")).toContainText("frame 7 of 10 is missing from storage");
   const callsBefore = (await listFrames(request, id, "succeeded")).map((f) => f.attempts);
 
   await expect(encode.getByRole("button", { name: "Retry encode" })).toBeVisible();
