@@ -139,7 +139,7 @@ describe("scale out: web A + web B, two workers without a shared disk, one bucke
       },
       { timeoutMs: 180_000, what: "the video to complete" },
     );
-    expect(done.status).toBe("completed");
+    expect(done.status, JSON.stringify(done)).toBe("completed");
 
     const calls = fake.stats().perKey;
     for (const i of stored) expect(calls[`${videoId}:${i}`], `frame ${i} was stored before the kill`).toBe(callsAtKill[`${videoId}:${i}`]);
