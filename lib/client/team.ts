@@ -6,6 +6,8 @@ import type { ApiTokenView } from "@/lib/auth/api-tokens";
 import type { Role } from "@/lib/auth/roles";
 import type { UserView } from "@/lib/auth/users";
 import type { AuditItem } from "@/lib/audit/describe";
+import type { BulkView } from "@/lib/bulk/operations";
+import type { FailureGroup } from "@/lib/search/failure-groups";
 import type { WebhookEventType } from "@/lib/webhooks/event-types";
 import type { WebhookDeliveryView, WebhookEndpointView } from "@/lib/webhooks/endpoints";
 import { request } from "./api";
@@ -108,15 +110,8 @@ export interface BulkFilter {
   from?: string;
   to?: string;
 }
-export interface BulkStatus {
-  id: string;
-  action: BulkAction;
-  status: "queued" | "running" | "completed" | "failed";
-  total: number;
-  done: number;
-  skipped: number;
-  errors: { videoId: string; code: string; message: string }[];
-}
+/** GET /api/bulk/{id}: the read model's shape (type-only import, erased from the bundle). */
+export type BulkStatus = BulkView;
 
 export const bulkApi = {
   count: (filter: BulkFilter) => request<{ count: number }>(`/api/videos/bulk${search({ ...filter })}`),
@@ -135,15 +130,7 @@ export function useBulkStatus(id: string | null) {
   });
 }
 
-export interface FailureGroupView {
-  fingerprint: string;
-  errorClass: string;
-  httpStatus: number | null;
-  message: string;
-  frames: number;
-  videos: number;
-  sample: { videoId: string; title: string; frames: number }[];
-}
+export type FailureGroupView = FailureGroup;
 export interface SearchView {
   videos: { id: string; title: string; originalName: string; status: string; createdAt: string }[];
   frame: { videoId: string; title: string; index: number; status: string } | null;
