@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -113,3 +114,24 @@ describe("S3 settings are checked at start with a sentence", () => {
     expect(parseEnv({}).FRAME_RETENTION_HOURS).toBe(168);
   });
 });
+
+// The engine records a re-claimed frame whose result object exists without a
+// new call, so a PUT cut off half way (its worker killed) must leave nothing,
+// as on S3. s3rver alone would keep the truncated object (test/support/s3rver.ts).
+describe("the test S3 server's PUTs are atomic, as S3's are", () => {
+  it("a PUT whose client dies half way leaves no object; a complete one is whole", async () => {
+    const storage = s3Storage(s3.settings);
+    const url = new URL(`${s3.settings.endpoint}/${s3.settings.bucket}/${s3.settings.prefix}/atomic/cut-off.jpg`);
+    const req = http.request({ host: url.hostname, port: url.port, method: "PUT", path: url.pathname, headers: { "content-length": "100000" } });
+    req.on("error", () => {});
+    req.write(Buffer.alloc(50_000, 7));
+    await new Promise((r) => setTimeout(r, 300));
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await storage.head("atomic/cut-off.jpg")).toBeNull();
+    await storage.put("atomic/whole.jpg", Buffer.alloc(1234, 1), "image/jpeg");
+    expect(await storage.head("atomic/whole.jpg")).toMatchObject({ size: 1234 });
+    expect(await storage.usage("atomic/")).toEqual({ objects: 1, bytes: 1234 });
+  });
+});
+
