@@ -5,7 +5,7 @@ import { createEnhancer } from "@/lib/enhance/enhancer";
 import { startFakeEnhancer } from "@/lib/enhance/fake-service";
 import { countingEnhancer, permanent, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
-import { jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
+import { enhanceJobs, jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { storageFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import { videoPaths } from "@/lib/storage/paths";
@@ -102,8 +102,9 @@ describe("the frame engine", async () => {
     expect(rows[0].retry_at.getTime()).toBeGreaterThan(Date.now());
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "running", pending: 1, succeeded: 1 });
     // The retry job exists and waits for retry_at.
-    const { rows: retryJobs } = await ctx.pool.query(`SELECT start_after FROM pgboss.job WHERE name = 'enhance' AND data->>'videoId' = $1 AND (data->>'frameIndex')::int = 1`, [id]);
+    const retryJobs = (await enhanceJobs(ctx, id)).filter((j) => j.frameIndexes.includes(1));
     expect(retryJobs).toHaveLength(1);
+    expect(retryJobs[0]!.startAfter.getTime()).toBe(rows[0].retry_at.getTime());
     // A job delivered before retry_at does not reach the enhancer.
     await processFrameJobs(engine(counter.enhancer), jobs(id, [1]));
     expect(counter.calls.get(`${id}:1`)).toBe(1);
@@ -162,7 +163,7 @@ describe("the frame engine", async () => {
   it("delete removes the video's rows, queued jobs and files", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 3 });
     await startEnhance(ctx, id);
-    expect(await jobCount(ctx, "enhance", id)).toBe(3);
+    expect(await enhanceJobs(ctx, id)).toMatchObject([{ frameIndexes: [0, 1, 2] }]);
     await deleteVideo(ctx, id);
     for (const table of ["videos", "video_stages", "frame_executions"]) {
       const column = table === "videos" ? "id" : "video_id";
