@@ -60,12 +60,14 @@ export interface WorkerConfig {
 
 /**
  * pg-boss's batch size counts jobs, and an enhance job is a run of up to
- * FRAME_RUN frames: the frames wanted per fetch, in whole runs (at least one),
- * so a fetch holds at most max(frames wanted, one run) frames.
+ * FRAME_RUN frames: the frames wanted per fetch, in whole runs, at least two,
+ * so a fetch holds at most max(frames wanted, two runs) frames. Two because
+ * pg-boss ignores burstWhenBatchFull at a batch size of 1 and would wait a
+ * polling interval after every run (measured: 800 frames/s instead of 6,700).
  */
 export function runsPerFetch(config: Pick<WorkerConfig, "batchSize" | "concurrency">): number {
   const frames = config.batchSize ?? Math.max(8, config.concurrency * 4);
-  return Math.max(1, Math.floor(frames / FRAME_RUN));
+  return Math.max(2, Math.floor(frames / FRAME_RUN));
 }
 
 export interface RunningWorker {

@@ -55,9 +55,11 @@ export async function sendVideoJob(boss: PgBoss, queue: Exclude<QueueName, "enha
 // Frames per enhance job. A run is claimed and settled by one worker in one
 // batch, so it trades statements per frame against how finely a video is
 // shared out: 100 frames is 1,080 jobs for an hour at 30 fps (plenty for a
-// fleet), half a second of work for a local enhancer at 4 frames in flight,
-// and on the benchmark (bench/engine.ts, no-op enhancer) runs of 50, 100 and
-// 200 frames measured within noise of each other, while 20 was clearly slower.
+// fleet) and half a second of work for a local enhancer at 4 frames in
+// flight. Measured with bench/engine.ts (10,000 frames, 200 per fetch, one
+// run each on the shared machine at load 6-11, so roughly): worker +
+// PostgreSQL CPU per frame about 240 µs with runs of 20, 180 µs with 50,
+// 140 µs with 100; bigger runs only coarsen the sharing.
 export const FRAME_RUN = 100;
 
 // pg-boss's insert takes an array; large fan-outs go in slices so one
