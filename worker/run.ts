@@ -14,8 +14,8 @@ import type { TranscriberConfig } from "@/lib/captions/transcriber";
 import { markWorkerStopped, upsertWorker } from "@/lib/pipeline/sql/workers";
 import { sweep } from "@/lib/pipeline/sweeper";
 import { VideoStops } from "@/lib/pipeline/video-stops";
-import { createBoss, createQueues } from "@/lib/queue/boss";
-import { QUEUES, type QueueName } from "@/lib/queue/jobs";
+import { createBoss, createQueues, FRAME_RUN } from "@/lib/queue/boss";
+import { deliveredFrames, QUEUES, type QueueName } from "@/lib/queue/jobs";
 import type { FrameStore } from "@/lib/storage/frame-store";
 import { localStorage } from "@/lib/storage/local-storage";
 import { purgeExpiredFrames } from "@/lib/storage/retention";
@@ -29,6 +29,7 @@ export interface WorkerConfig {
   dataDir: string;
   enhancer: EnhancerConfig;
   concurrency: number;
+  /** Frames fetched at a time on the enhance queue (default: 4 per frame in flight, at least 8); rounded to whole runs. */
   batchSize?: number;
   /** Concurrent fetch loops on the enhance queue (pg-boss localConcurrency). */
   fetchLoops?: number;
@@ -55,6 +56,18 @@ export interface WorkerConfig {
    */
   orphanFolderGraceSeconds?: number;
   log?: (message: string) => void;
+}
+
+/**
+ * pg-boss's batch size counts jobs, and an enhance job is a run of up to
+ * FRAME_RUN frames: the frames wanted per fetch, in whole runs, at least two,
+ * so a fetch holds at most max(frames wanted, two runs) frames. Two because
+ * pg-boss ignores burstWhenBatchFull at a batch size of 1 and would wait a
+ * polling interval after every run (measured: 800 frames/s instead of 6,700).
+ */
+export function runsPerFetch(config: Pick<WorkerConfig, "batchSize" | "concurrency">): number {
+  const frames = config.batchSize ?? Math.max(8, config.concurrency * 4);
+  return Math.max(2, Math.floor(frames / FRAME_RUN));
 }
 
 export interface RunningWorker {
@@ -102,13 +115,15 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   if (serves(QUEUES.enhance)) await boss.work(
     QUEUES.enhance,
     // Two fetch loops: one batch is enhanced while the next is claimed/settled.
-    { batchSize: config.batchSize ?? Math.max(8, config.concurrency * 4), pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: config.fetchLoops ?? 2 },
+    { batchSize: runsPerFetch(config), pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: config.fetchLoops ?? 2 },
     async (jobs) => {
-      inFlight += jobs.length;
+      // Frames, not jobs: a job is a run of frames.
+      const frames = jobs.reduce((n, j) => n + deliveredFrames(j.data), 0);
+      inFlight += frames;
       try {
         await enhance(jobs);
       } finally {
-        inFlight -= jobs.length;
+        inFlight -= frames;
       }
     },
   );

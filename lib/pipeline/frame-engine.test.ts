@@ -1,17 +1,21 @@
 import { afterAll, describe, expect, it } from "vitest";
+import type { Job } from "pg-boss";
+import { EnhanceError } from "@/lib/enhance/errors";
+import { enhanceHandler } from "@/worker/handlers/enhance";
 import type pg from "pg";
 import { createCallGuard } from "@/lib/enhance/call-guard";
 import { createEnhancer } from "@/lib/enhance/enhancer";
 import { startFakeEnhancer } from "@/lib/enhance/fake-service";
 import { countingEnhancer, permanent, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
-import { jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
+import { enhanceJobs, jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { storageFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import { videoPaths } from "@/lib/storage/paths";
 import { cancelVideo, deleteVideo, encodeAnyway, retryFrames } from "./commands";
 import { finishEnhanceWhenDone } from "./flow";
 import { processFrameJobs, type EngineOptions } from "./frame-engine";
+import { getVideoCosts } from "./queries/costs";
 import { claimFrames } from "./sql/claim-frames";
 import { completeFrames } from "./sql/settle-frames";
 
@@ -102,8 +106,9 @@ describe("the frame engine", async () => {
     expect(rows[0].retry_at.getTime()).toBeGreaterThan(Date.now());
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "running", pending: 1, succeeded: 1 });
     // The retry job exists and waits for retry_at.
-    const { rows: retryJobs } = await ctx.pool.query(`SELECT start_after FROM pgboss.job WHERE name = 'enhance' AND data->>'videoId' = $1 AND (data->>'frameIndex')::int = 1`, [id]);
+    const retryJobs = (await enhanceJobs(ctx, id)).filter((j) => j.frameIndexes.includes(1));
     expect(retryJobs).toHaveLength(1);
+    expect(retryJobs[0]!.startAfter.getTime()).toBe(rows[0].retry_at.getTime());
     // A job delivered before retry_at does not reach the enhancer.
     await processFrameJobs(engine(counter.enhancer), jobs(id, [1]));
     expect(counter.calls.get(`${id}:1`)).toBe(1);
@@ -162,7 +167,7 @@ describe("the frame engine", async () => {
   it("delete removes the video's rows, queued jobs and files", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 3 });
     await startEnhance(ctx, id);
-    expect(await jobCount(ctx, "enhance", id)).toBe(3);
+    expect(await enhanceJobs(ctx, id)).toMatchObject([{ frameIndexes: [0, 1, 2] }]);
     await deleteVideo(ctx, id);
     for (const table of ["videos", "video_stages", "frame_executions"]) {
       const column = table === "videos" ? "id" : "video_id";
@@ -247,5 +252,40 @@ describe("the frame engine", async () => {
     await processFrameJobs({ ...engine(countingEnhancer().enhancer), frames: store }, jobs(id, range(4)));
     expect(persisted).toEqual([{ frames: [0, 1, 2, 3], statuses: ["running", "running", "running", "running"] }]);
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 4 });
+  });
+
+  it("claims only the frames of a run that are not done yet, and counts the others as skipped deliveries", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 8 });
+    const counter = countingEnhancer();
+    await processFrameJobs(engine(counter.enhancer), jobs(id, [0, 1, 2, 3]));
+    // A run of all eight frames (a re-sent or duplicate job): four are done.
+    await enhanceHandler(engine(counter.enhancer))([{ id: "run", name: "enhance", data: { videoId: id, frameIndexes: range(8) } } as Job<unknown>]);
+    expect([...counter.calls.values()]).toEqual(Array(8).fill(1));
+    expect(await getVideoCosts(ctx.pool, id, undefined)).toMatchObject({ calls: 8, skippedDelivered: 4 });
+    const { rows } = await ctx.pool.query(`SELECT frame_index, attempts FROM frame_executions WHERE video_id = $1 ORDER BY frame_index`, [id]);
+    expect(rows.map((r) => r.attempts)).toEqual(Array(8).fill(1));
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 8 });
+  });
+
+  it("gives every retried and every deferred frame of a run a job, due when the frame is", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 6 });
+    // Frames 1 and 4 fail with a 503 (retried after a backoff), frames 2 and 5 get a 429 with Retry-After (deferred).
+    const tooMany = () => new EnhanceError({ errorClass: "HttpError", message: "too many requests (HTTP 429)", httpStatus: 429, retryable: true, retryAfterMs: 30_000 });
+    const counter = countingEnhancer({ fail: (i) => (i === 1 || i === 4 ? transient() : i === 2 || i === 5 ? tooMany() : null) });
+    await processFrameJobs(engine(counter.enhancer), jobs(id, range(6)));
+    const { rows } = await ctx.pool.query<{ frame_index: number; attempts: number; retry_at: Date }>(
+      `SELECT frame_index, attempts, retry_at FROM frame_executions WHERE video_id = $1 AND status = 'pending' ORDER BY frame_index`,
+      [id],
+    );
+    expect(rows.map((r) => [r.frame_index, r.attempts])).toEqual([[1, 1], [2, 0], [4, 1], [5, 0]]);
+    const queued = await enhanceJobs(ctx, id);
+    // Each pending frame is in exactly one job, and that job starts when the frame becomes claimable.
+    expect(queued.flatMap((j) => j.frameIndexes).sort()).toEqual([1, 2, 4, 5]);
+    for (const r of rows) {
+      const job = queued.find((j) => j.frameIndexes.includes(r.frame_index))!;
+      expect(job.startAfter.getTime(), `frame ${r.frame_index}`).toBe(r.retry_at.getTime());
+    }
+    // The two deferred frames wait the same time: one run.
+    expect(queued.filter((j) => j.frameIndexes.includes(2) && j.frameIndexes.includes(5))).toHaveLength(1);
   });
 });

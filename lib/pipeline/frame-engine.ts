@@ -41,20 +41,21 @@ type Outcome =
   | { kind: "deferred"; frame: ClaimedFrame; waitMs: number };
 
 /**
- * Processes a batch of enhance jobs: claim (one statement per video), enhance
- * with bounded concurrency while a heartbeat extends the leases, then settle
- * in a few batched, fenced statements and check fan-in. Jobs are only
- * triggers: a frame that is already done, or owned by a live worker, is not
- * claimed and costs nothing.
+ * Processes a batch of enhance jobs (the frames of their runs): claim (one
+ * statement per video), enhance with bounded concurrency while a heartbeat
+ * extends the leases, then settle in a few batched, fenced statements and
+ * check fan-in. Jobs are only triggers: a frame that is already done, or
+ * owned by a live worker, is not claimed and costs nothing.
  */
 export async function processFrameJobs(opts: EngineOptions, jobs: FrameJob[]): Promise<void> {
-  const byVideo = new Map<string, number[]>();
+  // A frame delivered twice in one batch (two runs, an old one-frame job) is claimed once.
+  const byVideo = new Map<string, Set<number>>();
   for (const j of jobs) {
-    const list = byVideo.get(j.videoId);
-    if (list) list.push(j.frameIndex);
-    else byVideo.set(j.videoId, [j.frameIndex]);
+    const set = byVideo.get(j.videoId);
+    if (set) set.add(j.frameIndex);
+    else byVideo.set(j.videoId, new Set([j.frameIndex]));
   }
-  for (const [videoId, frameIndexes] of byVideo) await processVideoFrames(opts, videoId, frameIndexes);
+  for (const [videoId, frameIndexes] of byVideo) await processVideoFrames(opts, videoId, [...frameIndexes]);
 }
 
 async function processVideoFrames(opts: EngineOptions, videoId: string, frameIndexes: number[]): Promise<void> {
@@ -77,12 +78,15 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
     // throws, nothing is settled: the leases lapse and the re-claimed frames
     // find their results in place (recorded without a new call).
     await store.persistResults(videoId, outcomes.flatMap((o) => (o.kind === "done" ? [o.frame.frameIndex] : [])));
+  } catch (error) {
+    // Nothing is settled, but the calls made were paid for.
+    await withDeadlockRetry(() => recordCalls(ctx.pool, videoId, calls));
+    throw error;
   } finally {
     clearInterval(heartbeat);
     watch?.release();
-    await withDeadlockRetry(() => recordCalls(ctx.pool, videoId, calls));
   }
-  await settle(opts, videoId, outcomes);
+  await settle(opts, videoId, outcomes, calls);
 }
 
 async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: string, size: { width: number; height: number }, frame: ClaimedFrame, calls: BatchCalls): Promise<Outcome> {
@@ -134,7 +138,7 @@ function frameFailure(error: EnhanceError): Failure {
   return { retryable: error.retryable, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
 }
 
-async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[]): Promise<void> {
+async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[], calls: BatchCalls): Promise<void> {
   const { ctx } = opts;
   const now = Date.now();
   const done: ClaimedFrame[] = [];
@@ -161,7 +165,18 @@ async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[])
       workerId: opts.workerId,
     };
   });
-  const completion = await withDeadlockRetry(() => completeFrames(ctx.pool, videoId, done.map(outcome)));
+  // The finished frames' calls are recorded by their completion (the same
+  // statement); the other calls (failed ones) before it, as they were made;
+  // and those of finished frames this worker no longer owned (fenced out) after it.
+  const finished = new Set(done.map((f) => f.id));
+  const unfinishedCalls = calls.calls.filter((c) => !finished.has(c.id));
+  if (unfinishedCalls.length > 0) await withDeadlockRetry(() => recordCalls(ctx.pool, videoId, { calls: unfinishedCalls, recovered: 0 }));
+  const called = new Set(calls.calls.map((c) => c.id));
+  const completion = await withDeadlockRetry(() => completeFrames(ctx.pool, videoId, done.map((f) => ({ ...outcome(f), called: called.has(f.id) })), "enhanced", calls.recovered));
+  if (completion.uncounted.length > 0) {
+    const fencedOut = new Set(completion.uncounted);
+    await withDeadlockRetry(() => recordCalls(ctx.pool, videoId, { calls: calls.calls.filter((c) => fencedOut.has(c.id)), recovered: 0 }));
+  }
   const succeeded = completion.completed;
   let retried = 0;
   if (failures.length > 0 || deferred.length > 0) {

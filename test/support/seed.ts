@@ -41,7 +41,7 @@ export async function seedEnhancingVideo(ctx: PipelineContext, opts: { frames: n
   return id;
 }
 
-/** Starts the enhance stage of a seeded video the way preprocess does: pending -> running, one job per frame. */
+/** Starts the enhance stage of a seeded video the way preprocess does: pending -> running, its frames sent as jobs (runs). */
 export async function startEnhance(ctx: PipelineContext, videoId: string): Promise<void> {
   await transaction(ctx.pool, async (tx) => {
     await tx.query(`UPDATE video_stages SET status = 'pending' WHERE video_id = $1 AND name = 'enhance'`, [videoId]);
@@ -57,4 +57,13 @@ export async function stageRow(ctx: PipelineContext, videoId: string, name: stri
 export async function jobCount(ctx: PipelineContext, queue: string, videoId: string): Promise<number> {
   const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND data->>'videoId' = $2`, [queue, videoId]);
   return rows[0]?.n ?? 0;
+}
+
+/** The enhance jobs of a video as queued: the frames each delivers (a one-frame job of an older version too), and when. */
+export async function enhanceJobs(ctx: PipelineContext, videoId: string): Promise<{ frameIndexes: number[]; startAfter: Date }[]> {
+  const { rows } = await ctx.pool.query<{ data: { frameIndexes?: number[]; frameIndex?: number }; start_after: Date }>(
+    `SELECT data, start_after FROM pgboss.job WHERE name = 'enhance' AND data->>'videoId' = $1 AND state = 'created' ORDER BY start_after, data->'frameIndexes'->>0`,
+    [videoId],
+  );
+  return rows.map((r) => ({ frameIndexes: r.data.frameIndexes ?? [r.data.frameIndex!], startAfter: r.start_after }));
 }

@@ -23,4 +23,23 @@ describe("the enhance handler", async () => {
     expect(logged[0]).toMatch(/^enhance job bad-1 dropped: its payload is not a frame job \(frameIndex: /);
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ succeeded: 2 });
   });
+
+  it("works on runs and on the one-frame jobs an older version queued, in one batch", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 5 });
+    const logged: string[] = [];
+    const counter = countingEnhancer();
+    const engine: EngineOptions = { ctx, workerId: "w", enhancer: counter.enhancer, leaseSeconds: 30, concurrency: 2 };
+    const job = (jobId: string, data: unknown) => ({ id: jobId, name: "enhance", data }) as Job<unknown>;
+    await enhanceHandler(engine, (m) => logged.push(m))([
+      job("run", { videoId: id, frameIndexes: [0, 1, 2] }),
+      job("old", { videoId: id, frameIndex: 4 }),
+      // The same frame in a run and an old job: enhanced once.
+      job("run-2", { videoId: id, frameIndexes: [3, 4] }),
+      job("bad-run", { videoId: id, frameIndexes: [1, -1] }),
+    ]);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^enhance job bad-run dropped: its payload is not a frame job \(frameIndexes\.1: /);
+    expect(counter.total()).toBe(5);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 5 });
+  });
 });

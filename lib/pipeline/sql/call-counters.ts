@@ -5,10 +5,13 @@ import type { Db } from "@/lib/db/client";
 // that happened whoever owns the frame now, so they are recorded in their own
 // statement and not in the fenced settle statements: a worker whose lease
 // lapsed still paid for its call, and the settle that records it would
-// change 0 rows. They are recorded right after the batch's calls and before
-// the settle, so a crash between the two loses no call (the re-claim then
-// finds the durable result and counts a saved call). Every write here is one
-// batched statement per video and batch; readers sum one row per video.
+// change 0 rows. The calls that finished frames are recorded by the
+// completion statement itself (completeFrames in ./settle-frames.ts: one
+// statement per batch instead of two, and a call is never recorded without
+// its result or the other way round); the others (failed calls) here, before
+// the settle, and so are the calls of frames the completion found fenced out.
+// Every write is one batched statement per video and batch; readers sum one
+// row per video.
 
 export interface FrameCall {
   id: string;

@@ -22,25 +22,27 @@ export interface ClaimedFrame {
 export async function claimFrames(db: Db, videoId: string, frameIndexes: number[], workerId: string, leaseSeconds: number): Promise<ClaimedFrame[]> {
   const { rows } = await db.query<{ id: string; frame_index: number; attempt_token: string; attempts: number; attempt_limit: number }>(
     `WITH candidates AS (
-       SELECT f.id, f.status AS old_status
-         FROM frame_executions f
-         JOIN video_stages s ON s.video_id = f.video_id AND s.name = 'enhance' AND s.status = 'running'
-        WHERE f.video_id = $1
-          AND f.frame_index = ANY($2::int[])
-          AND ((f.status = 'pending' AND (f.retry_at IS NULL OR f.retry_at <= now()))
-               OR (f.status = 'running' AND f.lease_expires_at < now()))
-        ORDER BY f.frame_index
-        FOR UPDATE OF f SKIP LOCKED
+       -- One index probe per frame asked for, on (video_id, frame_index):
+       -- the cost follows the batch, not the video (a plain join or
+       -- frame_index = ANY let the planner scan every row of the video).
+       SELECT c.id, c.old_status
+         FROM unnest($2::int[]) AS i(frame_index)
+         CROSS JOIN LATERAL (
+           SELECT f.id, f.status AS old_status
+             FROM frame_executions f
+            WHERE f.video_id = $1 AND f.frame_index = i.frame_index
+              AND ((f.status = 'pending' AND (f.retry_at IS NULL OR f.retry_at <= now()))
+                   OR (f.status = 'running' AND f.lease_expires_at < now()))
+              AND EXISTS (SELECT 1 FROM video_stages s WHERE s.video_id = $1 AND s.name = 'enhance' AND s.status = 'running')
+              FOR UPDATE OF f SKIP LOCKED
+         ) c
      ), claimed AS (
        UPDATE frame_executions f
           SET status = 'running', attempts = f.attempts + 1, attempt_token = gen_random_uuid(),
               worker_id = $3, lease_expires_at = now() + make_interval(secs => $4),
               retry_at = NULL, started_at = now(), updated_at = now()
          FROM candidates c
-        -- Repeating the batch's predicate lets the planner reach the rows
-        -- through the (video_id, frame_index) index instead of a hash join
-        -- over every frame of the video.
-        WHERE f.id = c.id AND f.video_id = $1 AND f.frame_index = ANY($2::int[])
+        WHERE f.id = c.id
        RETURNING f.id, f.frame_index, f.attempt_token, f.attempts, f.attempt_limit, c.old_status
      ), counted AS (
        UPDATE video_stages s

@@ -11,37 +11,59 @@ export interface FrameOutcome {
   attemptToken: string;
 }
 
+export interface FinishedFrame extends FrameOutcome {
+  /** The enhancer was called for it in this batch (false: its durable result was found in place). */
+  called?: boolean;
+}
+
 /**
- * Records finished frames of one video. Returns how many rows this worker
- * still owned, and how many frames of the video are left pending or running
- * after it (for the fan-in check).
+ * Records finished frames of one video, and (issue 11: one statement per
+ * batch, not two) the enhancer calls that finished them: each called frame's
+ * own call count and the video's call counters (lib/pipeline/sql/call-counters.ts
+ * explains them), with `recovered` results found in place. Returns how many
+ * rows this worker still owned, how many frames of the video are left
+ * pending or running after it (for the fan-in check), and the called frames
+ * it no longer owned (fenced out): their calls were still paid for, and the
+ * caller records them with recordCalls.
  */
 export async function completeFrames(
   db: Db,
   videoId: string,
-  frames: FrameOutcome[],
+  frames: FinishedFrame[],
   outputKind: "enhanced" | "original" = "enhanced",
-): Promise<{ completed: number; leftOpen: number | null }> {
-  if (frames.length === 0) return { completed: 0, leftOpen: null };
-  const { rows } = await db.query<{ n: number; left_open: number }>(
+  recovered = 0,
+): Promise<{ completed: number; leftOpen: number | null; uncounted: string[] }> {
+  if (frames.length === 0) return { completed: 0, leftOpen: null, uncounted: [] };
+  const { rows } = await db.query<{ n: number; left_open: number; uncounted: string[] | null }>(
     `WITH input AS (
-       SELECT * FROM unnest($2::bigint[], $3::uuid[]) AS i(id, token)
+       SELECT * FROM unnest($2::bigint[], $3::uuid[], $5::boolean[]) AS i(id, token, called)
      ), done AS (
        UPDATE frame_executions f
           SET status = 'succeeded', output_kind = $4, lease_expires_at = NULL,
+              enhancer_calls = f.enhancer_calls + i.called::int,
               finished_at = now(), updated_at = now()
          FROM input i
         WHERE f.id = i.id AND f.attempt_token = i.token AND f.status = 'running' AND f.video_id = $1
-       RETURNING 1
-     ), n AS (SELECT count(*)::int AS n FROM done)
+       RETURNING f.id, i.called, i.called AND f.enhancer_calls > 1 AS repeated
+     ), n AS (
+       SELECT count(*)::int AS n, count(*) FILTER (WHERE called)::int AS calls, count(*) FILTER (WHERE repeated)::int AS repeated FROM done
+     ), calls AS (
+       INSERT INTO enhancer_call_counts AS c (video_id, calls, succeeded, repeated, skipped_recovered)
+       SELECT $1, n.calls, n.calls, n.repeated, $6::int FROM n WHERE n.calls > 0 OR $6::int > 0
+       ON CONFLICT (video_id) DO UPDATE
+          SET calls = c.calls + excluded.calls, succeeded = c.succeeded + excluded.succeeded,
+              repeated = c.repeated + excluded.repeated, skipped_recovered = c.skipped_recovered + excluded.skipped_recovered,
+              updated_at = now()
+     )
      UPDATE video_stages s
         SET running = s.running - n.n, succeeded = s.succeeded + n.n, updated_at = now()
        FROM n
       WHERE s.video_id = $1 AND s.name = 'enhance'
-     RETURNING n.n, s.pending + s.running AS left_open`,
-    [videoId, frames.map((f) => f.id), frames.map((f) => f.attemptToken), outputKind],
+     RETURNING n.n, s.pending + s.running AS left_open,
+               (SELECT array_agg(i.id::text) FROM input i WHERE i.called AND i.id NOT IN (SELECT id FROM done)) AS uncounted`,
+    [videoId, frames.map((f) => f.id), frames.map((f) => f.attemptToken), outputKind, frames.map((f) => f.called ?? false), recovered],
   );
-  return { completed: rows[0]?.n ?? 0, leftOpen: rows[0]?.left_open ?? null };
+  return { completed: rows[0]?.n ?? 0, leftOpen: rows[0]?.left_open ?? null, uncounted: rows[0]?.uncounted ?? [] };
 }
 
 export interface FrameFailure extends FrameOutcome {
