@@ -206,21 +206,48 @@ export async function listErrorGroups(db: Db, rawVideoId: string): Promise<{ gro
 
 /**
  * GET /api/videos/{id}/frame-map: one character per frame, p r s f, in frame
- * order. The first letter of each frame_status label is exactly that code.
- * string_agg builds the 108,000-character string inside PostgreSQL, so one
- * short text value crosses the wire instead of 108,000 rows (measured in
- * frames.test.ts). Frame rows are 0..n-1 without gaps (insertFrames), so
- * position i is frame i; frames not inserted yet read as pending.
+ * order (the first letter of each frame_status label).
+ *
+ * Built from runs rather than from every row: the string starts filled with
+ * the video's most common status (the enhance stage counters say which), and
+ * only the rows in the other statuses are read, through the (video_id,
+ * status, frame_index) index, as runs of consecutive frames (index minus its
+ * rank is constant along a run). A finished video reads no frame row at all
+ * (or only its failed ones), and a running one reads its smaller part; the
+ * string_agg over all 108,000 rows it replaces sorted them on every poll.
+ *
+ * The common status is used only when the rows cover 0..n-1 exactly (count ==
+ * highest index + 1, indexes being distinct); otherwise (rows still being
+ * inserted, counters of a video written by hand) the fill is pending and
+ * every other row is read, so frames without a row read as pending.
  */
 export async function getFrameMap(db: Db, rawVideoId: string): Promise<{ frameCount: number; statuses: string }> {
   const video = await readVideoHeader(db, rawVideoId);
-  const { rows } = await db.query<{ statuses: string | null }>(
-    `SELECT string_agg(left(status::text, 1), '' ORDER BY frame_index) AS statuses
-       FROM frame_executions
-      WHERE video_id = $1`,
+  const { rows: head } = await db.query<{ top: number | null; pending: number; running: number; succeeded: number; failed: number; total: number }>(
+    `SELECT (SELECT max(frame_index) FROM frame_executions WHERE video_id = $1) AS top,
+            coalesce(s.pending, 0) AS pending, coalesce(s.running, 0) AS running, coalesce(s.succeeded, 0) AS succeeded,
+            coalesce(s.failed, 0) AS failed, coalesce(s.total, 0) AS total
+       FROM (SELECT 1) one LEFT JOIN video_stages s ON s.video_id = $1 AND s.name = 'enhance'`,
     [video.id],
   );
-  const stored = rows[0]?.statuses ?? "";
-  const frameCount = Math.max(video.frameCount ?? 0, stored.length);
-  return { frameCount, statuses: stored.padEnd(frameCount, "p") };
+  const h = head[0]!;
+  const stored = h.top === null ? 0 : h.top + 1;
+  const frameCount = Math.max(video.frameCount ?? 0, stored);
+  const covered = stored > 0 && h.total === stored && h.pending + h.running + h.succeeded + h.failed === stored;
+  const fill: FrameStatus = covered ? FRAME_STATUSES.reduce((a, b) => (h[b] > h[a] ? b : a)) : "pending";
+  const map = Buffer.alloc(frameCount, fill[0]!, "latin1");
+  if (stored === 0) return { frameCount, statuses: map.toString("latin1") };
+  const { rows } = await db.query<{ status: FrameStatus; lo: number; n: number }>(
+    `SELECT st.status, r.lo, r.n
+       FROM unnest($2::frame_status[]) AS st(status)
+      CROSS JOIN LATERAL (
+        SELECT min(f.frame_index) AS lo, count(*)::int AS n
+          FROM (SELECT frame_index, frame_index - row_number() OVER (ORDER BY frame_index) AS run
+                  FROM frame_executions WHERE video_id = $1 AND status = st.status) f
+         GROUP BY f.run
+      ) r`,
+    [video.id, FRAME_STATUSES.filter((status) => status !== fill)],
+  );
+  for (const r of rows) map.fill(r.status[0]!, r.lo, Math.min(frameCount, r.lo + r.n), "latin1");
+  return { frameCount, statuses: map.toString("latin1") };
 }
