@@ -235,7 +235,7 @@ export async function getFrameMap(db: Db, rawVideoId: string): Promise<{ frameCo
   const frameCount = Math.max(video.frameCount ?? 0, stored);
   const covered = stored > 0 && h.total === stored && h.pending + h.running + h.succeeded + h.failed === stored;
   const fill: FrameStatus = covered ? FRAME_STATUSES.reduce((a, b) => (h[b] > h[a] ? b : a)) : "pending";
-  const map = Buffer.alloc(frameCount, fill[0]!, "latin1");
+  const map = Buffer.alloc(frameCount, "p", "latin1").fill(fill[0]!, 0, stored, "latin1");
   if (stored === 0) return { frameCount, statuses: map.toString("latin1") };
   const { rows } = await db.query<{ status: FrameStatus; lo: number; n: number }>(
     `SELECT st.status, r.lo, r.n
