@@ -183,6 +183,15 @@ describe("getFrameMap", async () => {
     expect(await getFrameMap(pool, videoId)).toEqual({ frameCount: 3_100, statuses: (await naive()) + "p".repeat(100) });
   });
 
+  it("paints a video early in its run: a succeeded head, frames in flight, a pending rest", async () => {
+    const videoId = await seedEnhancingVideoRows(pool, 1_000);
+    const claimed = await claimFrames(pool, videoId, Array.from({ length: 120 }, (_, i) => i), "w", 60);
+    await completeFrames(pool, videoId, claimed.filter((c) => c.frameIndex < 100 || c.frameIndex === 110).map((c) => ({ id: c.id, attemptToken: c.attemptToken })));
+    const { rows } = await pool.query<{ s: string }>(`SELECT string_agg(left(status::text, 1), '' ORDER BY frame_index) AS s FROM frame_executions WHERE video_id = $1`, [videoId]);
+    expect(rows[0]!.s).toBe(`${"s".repeat(100)}rrrrrrrrrrsrrrrrrrrr${"p".repeat(880)}`);
+    expect((await getFrameMap(pool, videoId)).statuses).toBe(rows[0]!.s);
+  });
+
   it("builds the map of a 108,000-frame video cheaply", async () => {
     const videoId = await insertVideo(pool, 108_000);
     await seedFrames(pool, videoId, 108_000);
