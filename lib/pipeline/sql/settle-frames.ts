@@ -34,8 +34,8 @@ export async function completeFrames(
          FROM input i
         WHERE f.id = i.id AND f.attempt_token = i.token AND f.status = 'running' AND f.video_id = $1
        RETURNING 1
-     ), n AS (SELECT count(*)::int AS n FROM done
-     ), throughput AS (
+     ), n AS (SELECT count(*)::int AS n FROM done)
+     , throughput AS (
        -- Runs after the main UPDATE (an unreferenced CTE runs last), so the
        -- stage row is always locked before the counter row: no lock-order
        -- deadlock with failFrames, which does the same.
