@@ -116,7 +116,7 @@ function QueuesCard({ queues }: { queues: OpsSnapshot["queues"] }) {
   const max = Math.max(1, ...queues.map((q) => q.queued + q.active));
   return (
     <Card aria-labelledby="queues-title">
-      <CardHeader id="queues-title" title="Queues" description="Jobs waiting and active, per stage." />
+      <CardHeader id="queues-title" title="Queues" description="Waiting and active, per stage: frames for enhance, jobs for the others." />
       <CardBody>
         {queues.length === 0 ? (
           <EmptyState title="No queues yet" className="py-8" />

@@ -32,7 +32,7 @@ export function pipelineRegistry(s: MetricsSnapshot): Registry {
   for (const status of FRAME_STATUSES) frames.set({ status }, s.frames[status]);
   const videos = gauge(r, "framewise_videos", "Videos by status.", ["status"]);
   for (const status of VIDEO_STATUSES) videos.set({ status }, s.videos[status]);
-  const jobs = gauge(r, "framewise_queue_jobs", "pg-boss jobs by queue: queued (created or retry) and active.", ["queue", "state"]);
+  const jobs = gauge(r, "framewise_queue_jobs", "Work by queue: queued (created or retry) and active; pg-boss jobs, except enhance: frames pending and running (the stage counters).", ["queue", "state"]);
   for (const q of s.queues) {
     jobs.set({ queue: q.name, state: "queued" }, q.queued);
     jobs.set({ queue: q.name, state: "active" }, q.active);

@@ -8,6 +8,7 @@ import { deleteExpiredSessions } from "@/lib/auth/sessions";
 import { releaseExpiredLeases, touchOverdueRetries } from "./sql/sweep-frames";
 import { enhanceStagesAwaitingFanIn } from "./sql/stage-rows";
 import { tryTakeSweepLock } from "./sql/sweep-lock";
+import { pruneThroughputCounters } from "./sql/throughput-counters";
 
 
 export interface SweepResult {
@@ -36,6 +37,8 @@ export async function sweep(ctx: PipelineContext, opts: { overdueGraceSeconds: n
     const jobs = [...released.filter((r) => !r.final), ...overdue].map(({ videoId, frameIndex }) => ({ videoId, frameIndex }));
     await sendFrameJobs(ctx.boss, jobs, { client: tx });
     await deleteExpiredSessions(tx);
+    // Throughput counters older than the longest chart window: a range delete on their bucket index.
+    await pruneThroughputCounters(tx);
     return { released: released.length, failedForGood: released.filter((r) => r.final).length, resent: jobs.length };
   });
   if (!result) return { ran: false, released: 0, failedForGood: 0, resent: 0, stagesFinished: 0, orphanFolders: 0 };

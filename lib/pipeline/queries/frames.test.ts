@@ -4,6 +4,9 @@ import type { Db } from "@/lib/db/client";
 import { DomainError } from "@/lib/pipeline/errors";
 import { createTestDatabase } from "@/test/support/db";
 import { getFrame } from "./frame-detail";
+import { seedEnhancingVideoRows } from "@/bench/seed";
+import { claimFrames } from "@/lib/pipeline/sql/claim-frames";
+import { completeFrames, failFrames } from "@/lib/pipeline/sql/settle-frames";
 import { getFrameMap, listErrorGroups, listFrames, parseFrameListParams, type FrameRow, type FrameSort } from "./frames";
 
 const { pool } = await createTestDatabase();
@@ -154,6 +157,39 @@ describe("getFrameMap", async () => {
     await seedFrames(pool, videoId, 20);
     const expected = Array.from({ length: 20 }, (_, i) => (i % 10 < 4 ? "f" : i % 10 === 4 ? "p" : i % 10 === 5 ? "r" : "s")).join("");
     expect(await getFrameMap(pool, videoId)).toEqual({ frameCount: 25, statuses: `${expected}ppppp` });
+  });
+
+  it("agrees with the rows when it fills in the video's most common status and reads only the others", async () => {
+    // Counters kept by the real statements: rows inserted by insertFrames, then claims and settles.
+    const videoId = await seedEnhancingVideoRows(pool, 3_000);
+    const naive = async () =>
+      (await pool.query<{ s: string }>(`SELECT string_agg(left(status::text, 1), '' ORDER BY frame_index) AS s FROM frame_executions WHERE video_id = $1`, [videoId])).rows[0]!.s;
+    expect(await getFrameMap(pool, videoId)).toEqual({ frameCount: 3_000, statuses: "p".repeat(3_000) });
+    const claimed = await claimFrames(pool, videoId, Array.from({ length: 2_000 }, (_, i) => i), "w", 60);
+    const outcome = (c: (typeof claimed)[number]) => ({ id: c.id, attemptToken: c.attemptToken });
+    // Mostly succeeded (the fill), with failures scattered and in a block, frames in flight, and a pending tail.
+    const failedIdx = new Set([0, 7, 8, 9, 500, 1_999, ...Array.from({ length: 40 }, (_, i) => 1_200 + i)]);
+    const inFlight = new Set([1_990, 1_991, 1_995]);
+    await completeFrames(pool, videoId, claimed.filter((c) => !failedIdx.has(c.frameIndex) && !inFlight.has(c.frameIndex)).map(outcome));
+    await failFrames(pool, videoId, claimed.filter((c) => failedIdx.has(c.frameIndex)).map((c) => ({
+      ...outcome(c), error: { errorClass: "X", message: "x" }, fingerprint: "X", retryAt: null, startedAt: new Date(), durationMs: 1, workerId: "w",
+    })));
+    const map = await getFrameMap(pool, videoId);
+    expect(map.statuses).toBe(await naive());
+    expect(map.statuses.slice(1_988, 2_001)).toBe("ssrrsssrsssfp");
+    expect([...map.statuses].filter((c) => c === "f")).toHaveLength(failedIdx.size);
+    // Frames without a row yet (the frame count is ahead of the rows) read as pending.
+    await pool.query(`UPDATE videos SET frame_count = 3100 WHERE id = $1`, [videoId]);
+    expect(await getFrameMap(pool, videoId)).toEqual({ frameCount: 3_100, statuses: (await naive()) + "p".repeat(100) });
+  });
+
+  it("paints a video early in its run: a succeeded head, frames in flight, a pending rest", async () => {
+    const videoId = await seedEnhancingVideoRows(pool, 1_000);
+    const claimed = await claimFrames(pool, videoId, Array.from({ length: 120 }, (_, i) => i), "w", 60);
+    await completeFrames(pool, videoId, claimed.filter((c) => c.frameIndex < 100 || c.frameIndex === 110).map((c) => ({ id: c.id, attemptToken: c.attemptToken })));
+    const { rows } = await pool.query<{ s: string }>(`SELECT string_agg(left(status::text, 1), '' ORDER BY frame_index) AS s FROM frame_executions WHERE video_id = $1`, [videoId]);
+    expect(rows[0]!.s).toBe(`${"s".repeat(100)}rrrrrrrrrrsrrrrrrrrr${"p".repeat(880)}`);
+    expect((await getFrameMap(pool, videoId)).statuses).toBe(rows[0]!.s);
   });
 
   it("builds the map of a 108,000-frame video cheaply", async () => {

@@ -7,6 +7,7 @@ import { readMetricsSnapshot } from "@/lib/metrics/snapshot";
 import { createBoss, createQueues } from "@/lib/queue/boss";
 import { createTestDatabase } from "@/test/support/db";
 import { getOpsSnapshot, queueDepths } from "./ops";
+import { rebuildThroughputCounters } from "@/lib/pipeline/sql/throughput-counters";
 import { getVideoTimeline, parseTimelineParams } from "./timeline";
 
 const { url, pool } = await createTestDatabase();
@@ -33,7 +34,7 @@ async function seedActivity(videoId: string, succeededAgo: number[], failedAgo: 
      SELECT $1, $2 + o - 1, 'succeeded', 1, now() - make_interval(secs => ago), $4 FROM unnest($3::float8[]) WITH ORDINALITY AS u(ago, o)`,
     [videoId, base, succeededAgo, outputKind],
   );
-  if (failedAgo.length === 0) return;
+  if (failedAgo.length === 0) return rebuildThroughputCounters(pool, videoId);
   const { rows: frame } = await pool.query<{ id: string }>(
     `INSERT INTO frame_executions (video_id, frame_index, status, attempts) VALUES ($1, $2, 'failed', $3) RETURNING id::text`,
     [videoId, base + succeededAgo.length, failedAgo.length],
@@ -44,6 +45,8 @@ async function seedActivity(videoId: string, succeededAgo: number[], failedAgo: 
        FROM unnest($4::float8[]) WITH ORDINALITY AS u(ago, o)`,
     [frame[0]!.id, videoId, base + succeededAgo.length, failedAgo],
   );
+  // Rows written directly, not by the settle statements: their counters are rebuilt from them.
+  await rebuildThroughputCounters(pool, videoId);
 }
 
 /** Expected bucket counts, from the timestamps as stored. */
@@ -134,6 +137,10 @@ describe("getOpsSnapshot and /api/metrics", () => {
 
     const done = await insertVideo(pool, { status: "completed", finishedAt: new Date(Date.now() - 2 * 3600_000).toISOString() });
     const live = await insertVideo(pool);
+    // The enhance queue's depth is the running enhance stages' frame counters
+    // (not its pg-boss jobs): a stage that is not running has nothing queued.
+    await pool.query(`UPDATE video_stages SET status = 'running', pending = 2, running = 1 WHERE video_id = $1 AND name = 'enhance'`, [live]);
+    await pool.query(`UPDATE video_stages SET status = 'failed', pending = 40, running = 0 WHERE video_id = $1 AND name = 'enhance'`, [done]);
     await seedActivity(live, [5, 70, 71, 4000], [65]);
     await seedActivity(done, [7500], [7600]);
 
@@ -168,11 +175,13 @@ describe("getOpsSnapshot and /api/metrics", () => {
     await pool.query(`UPDATE video_stages SET pending = 5, running = 2, succeeded = 90, failed = 3 WHERE video_id = $1 AND name = 'enhance'`, [live]);
     const { body, contentType } = await renderMetrics(await readMetricsSnapshot(pool, limits), { processMetrics: false });
     expect(contentType).toMatch(/^text\/plain/);
-    expect(body).toContain('framewise_frames{status="pending"} 5');
+    // Frames count every video's rows (the failed one's 40 pending too); the enhance queue only running stages'.
+    expect(body).toContain('framewise_frames{status="pending"} 45');
     expect(body).toContain('framewise_frames{status="failed"} 3');
     expect(body).toContain('framewise_videos{status="completed"} 1');
-    expect(body).toContain('framewise_queue_jobs{queue="enhance",state="queued"} 2');
-    expect(body).toContain('framewise_queue_jobs{queue="enhance",state="active"} 1');
+    expect(body).toContain('framewise_queue_jobs{queue="enhance",state="queued"} 5');
+    expect(body).toContain('framewise_queue_jobs{queue="enhance",state="active"} 2');
+    expect(body).toContain('framewise_queue_jobs{queue="encode",state="queued"} 1');
     expect(body).toContain("framewise_enhancer_breaker_state 2");
     expect(body).toContain("framewise_workers_online 1");
     expect(body).toContain("framewise_enhancer_permits_in_use 2");

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { rebuildThroughputCounters } from "@/lib/pipeline/sql/throughput-counters";
 import { createTestDatabase } from "@/test/support/db";
 
 // The read routes, called as Next calls them: (Request, { params: Promise }).
@@ -47,6 +48,8 @@ await pool.query(
      FROM generate_series(0, 9) AS i`,
   [videoId],
 );
+// Rows written directly, not by the settle statements: the timeline's counters are rebuilt from them.
+await rebuildThroughputCounters(pool, videoId);
 const dir = path.join(dataDir, "videos", videoId);
 for (const sub of ["frames", "enhanced", "thumbnails"]) await mkdir(path.join(dir, sub), { recursive: true });
 await writeFile(path.join(dir, "frames", "000003.jpg"), Buffer.from("original-3"));

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
+import { THROUGHPUT_BUCKET_SECONDS } from "@/lib/pipeline/sql/throughput-counters";
 import { readVideoHeader } from "./video-lookup";
 
 // Throughput charts: frames finished and attempts failed per time bucket.
@@ -29,43 +30,49 @@ export function parseTimelineParams(search: URLSearchParams): TimelineParams {
 // The window starts at the first whole bucket inside it: nothing older than
 // `minutes` is counted.
 //
-// $1: one video, or NULL for the fleet. The fleet's rows are reached through
-// the videos that can have finished frames in the window (still open, or
-// finished inside it), each via the per-video indexes, rather than by a scan
-// of every frame ever processed: frame_executions has no index on
-// finished_at alone, and /api/ops polls this every few seconds.
-const BUCKETS = `
-  WITH w AS (
-    SELECT date_bin(make_interval(secs => $3::float8), now(), 'epoch') AS hi,
-           date_bin(make_interval(secs => $3::float8), now(), 'epoch') - make_interval(secs => $3::float8 * ($2::int - 1)) AS lo
-  ), scope AS (
-    SELECT v.id FROM videos v, w
-     WHERE CASE WHEN $1::uuid IS NULL THEN v.finished_at IS NULL OR v.finished_at >= w.lo ELSE v.id = $1::uuid END
-  ), ok AS (
-    SELECT date_bin(make_interval(secs => $3), f.finished_at, 'epoch') AS t, count(*)::int AS n
-      FROM scope s
-      JOIN frame_executions f ON f.video_id = s.id AND f.status = 'succeeded'
-     CROSS JOIN w
-     WHERE f.finished_at >= w.lo AND f.output_kind IS DISTINCT FROM 'original'
-     GROUP BY 1
-  ), bad AS (
-    SELECT date_bin(make_interval(secs => $3), a.finished_at, 'epoch') AS t, count(*)::int AS n
-      FROM scope s
-      JOIN frame_attempts a ON a.video_id = s.id
-     CROSS JOIN w
-     WHERE a.finished_at >= w.lo
-     GROUP BY 1
-  )
-  SELECT b.t, coalesce(ok.n, 0) AS succeeded, coalesce(bad.n, 0) AS failed
-    FROM w, generate_series(w.lo, w.hi, make_interval(secs => $3)) AS b(t)
-    LEFT JOIN ok ON ok.t = b.t
-    LEFT JOIN bad ON bad.t = b.t
-   ORDER BY b.t`;
+// Both charts read the per-video, 10-second counters of frame_throughput
+// (lib/pipeline/sql/throughput-counters.ts), never the frames: a poll costs
+// the counter rows of its window (at most videos active in it x buckets),
+// however many frames exist. The window's bounds are written inline from
+// now() and the parameters, not taken from a CTE: the planner then knows the
+// bound when it plans (a bound from a CTE is a runtime value it cannot
+// estimate, which once turned the fleet query into a scan of every frame).
+//
+// Only the buckets with activity come back from PostgreSQL (with the
+// window's last bucket, from its clock); the zeros in between are filled in
+// here, so a 24-hour window of 10-second buckets (8,640 points) is not
+// generated, joined and sent as rows.
+const LO = `date_bin(make_interval(secs => $2::float8), now(), 'epoch') - make_interval(secs => $2::float8 * ($1::int - 1))`;
+const bucketsSql = (scope: string) => `
+  SELECT extract(epoch FROM date_bin(make_interval(secs => $2::float8), now(), 'epoch'))::float8 AS hi, c.t, c.succeeded, c.failed
+    FROM (SELECT 1) AS one
+    LEFT JOIN (
+      SELECT extract(epoch FROM date_bin(make_interval(secs => $2::float8), t.bucket, 'epoch'))::float8 AS t,
+             sum(t.succeeded)::int AS succeeded, sum(t.failed)::int AS failed
+        FROM frame_throughput t
+       WHERE t.bucket >= ${LO} ${scope}
+       GROUP BY 1
+    ) c ON TRUE`;
+const VIDEO_BUCKETS = bucketsSql("AND t.video_id = $3");
+const FLEET_BUCKETS = bucketsSql("");
 
-/** Counts per bucket over the last `buckets * bucketSeconds` seconds, for one video or (null) all. */
+/**
+ * Counts per bucket over the last `buckets * bucketSeconds` seconds, for one
+ * video or (null) all. `bucketSeconds` is a multiple of the counters' 10 s.
+ */
 export async function bucketCounts(db: Db, videoId: string | null, buckets: number, bucketSeconds: number): Promise<TimelinePoint[]> {
-  const { rows } = await db.query<{ t: Date; succeeded: number; failed: number }>(BUCKETS, [videoId, buckets, bucketSeconds]);
-  return rows.map((r) => ({ t: r.t.toISOString(), succeeded: r.succeeded, failed: r.failed }));
+  if (bucketSeconds % THROUGHPUT_BUCKET_SECONDS !== 0) throw new Error(`chart buckets must be a multiple of ${THROUGHPUT_BUCKET_SECONDS} s, not ${bucketSeconds} s`);
+  const { rows } = await db.query<{ hi: number; t: number | null; succeeded: number | null; failed: number | null }>(
+    videoId ? VIDEO_BUCKETS : FLEET_BUCKETS,
+    videoId ? [buckets, bucketSeconds, videoId] : [buckets, bucketSeconds],
+  );
+  const active = new Map(rows.filter((r) => r.t !== null).map((r) => [r.t!, r]));
+  const lo = rows[0]!.hi - bucketSeconds * (buckets - 1);
+  return Array.from({ length: buckets }, (_, i) => {
+    const t = lo + i * bucketSeconds;
+    const r = active.get(t);
+    return { t: new Date(t * 1000).toISOString(), succeeded: r?.succeeded ?? 0, failed: r?.failed ?? 0 };
+  });
 }
 
 /** GET /api/videos/{id}/timeline?minutes=60: 10-second buckets. */

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Db } from "@/lib/db/client";
+import { COUNT_THROUGHPUT } from "./throughput-counters";
 
 // Every settle statement is fenced: it changes a row only WHERE status is
 // 'running' AND attempt_token is the token this worker got at claim time. A
@@ -54,6 +55,11 @@ export async function completeFrames(
           SET calls = c.calls + excluded.calls, succeeded = c.succeeded + excluded.succeeded,
               repeated = c.repeated + excluded.repeated, skipped_recovered = c.skipped_recovered + excluded.skipped_recovered,
               updated_at = now()
+     ), throughput AS (
+       -- Runs after the main UPDATE (an unreferenced CTE runs last), so the
+       -- stage row is always locked before the counter row: no lock-order
+       -- deadlock with failFrames, which does the same.
+       ${COUNT_THROUGHPUT("(SELECT n FROM n)", "0", "$4 <> 'original'")}
      )
      UPDATE video_stages s
         SET running = s.running - n.n, succeeded = s.succeeded + n.n, updated_at = now()
@@ -109,6 +115,12 @@ export async function failFrames(db: Db, videoId: string, failures: FrameFailure
               updated_at = now()
          FROM (SELECT count(*)::int AS total, count(*) FILTER (WHERE final)::int AS final FROM settled) d
         WHERE s.video_id = $1 AND s.name = 'enhance' AND d.total > 0
+       RETURNING d.total
+     ), throughput AS (
+       -- One failed attempt per settled row (the history rows above). Reads
+       -- \`counted\`, so the stage row is locked before the counter row, the
+       -- order completeFrames takes them in.
+       ${COUNT_THROUGHPUT("0", "(SELECT total FROM counted)", "EXISTS (SELECT 1 FROM counted)")}
      )
      SELECT frame_index, final FROM settled`,
     [
