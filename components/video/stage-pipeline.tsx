@@ -35,7 +35,10 @@ function blockedBy(stage: Stage, stages: Stage[], videoStatus: string): string |
 
 function detail(stage: Stage): string {
   if (stage.name === "enhance" && stage.total > 0) {
-    const parts = [`${formatCount(stage.succeeded)} of ${formatCount(stage.total)} frames`];
+    const parts = stage.totalFinal
+      ? [`${formatCount(stage.succeeded)} of ${formatCount(stage.total)} frames`]
+      : // Frames are enhanced while extraction runs: the count is still growing.
+        [`${formatCount(stage.succeeded)} of ${formatCount(stage.total)} frames extracted so far${stage.totalEstimate ? ` (about ${formatCount(stage.totalEstimate)} expected)` : ""}`];
     if (stage.running) parts.push(`${formatCount(stage.running)} running`);
     if (stage.failed) parts.push(`${formatCount(stage.failed)} failed`);
     return parts.join(" · ");

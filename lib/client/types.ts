@@ -42,6 +42,9 @@ export interface Stage {
   error: ApiErrorBody | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** false while extraction runs: `total` is the frames extracted so far, `totalEstimate` the probe's estimate. */
+  totalFinal: boolean;
+  totalEstimate: number | null;
 }
 
 export interface VideoSummary {

@@ -4,6 +4,7 @@ import { transaction } from "@/lib/db/client";
 import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
 import type { PipelineContext } from "./context";
 import { pendingFrameIndexes } from "./sql/frame-indexes";
+import { insertFrameRange } from "./sql/insert-frames";
 import { finishEnhanceIfDone, markStageFinished, readStageError, readStageStatus, readStageStatuses, markStageRunning } from "./sql/stage-rows";
 import { lockVideo, setVideoStatus } from "./sql/video-rows";
 import { readyStages, STAGES, videoStatusFrom, type StageName } from "./stages";
@@ -18,6 +19,13 @@ import { emitFramesFailed, emitVideoStatusEvent } from "@/lib/webhooks/emit";
  */
 export async function advanceVideo(tx: pg.PoolClient, ctx: PipelineContext, videoId: string): Promise<void> {
   const statuses = await readStageStatuses(tx, videoId);
+  // Enhance runs alongside extraction; when extraction has just finished,
+  // every frame may already be settled, and no settle is left to see it.
+  if (statuses.enhance === "running" && statuses.preprocess === "succeeded") {
+    const finished = await finishEnhanceIfDone(tx, videoId);
+    if (finished === "failed") await emitFramesFailed(tx, ctx.boss, videoId);
+    if (finished) statuses.enhance = finished;
+  }
   for (let ready = readyStages(statuses); ready.length > 0; ready = readyStages(statuses)) {
     for (const stage of ready) {
       if (!(await markStageRunning(tx, videoId, stage))) {
@@ -45,6 +53,39 @@ export async function advanceVideo(tx: pg.PoolClient, ctx: PipelineContext, vide
 async function stageError(tx: pg.PoolClient, videoId: string, stage: StageName) {
   const e = await readStageError(tx, videoId, stage);
   return { code: e?.code ?? `${stage}_failed`, message: `${stage}: ${e?.message ?? "failed"}` };
+}
+
+/**
+ * Extraction has begun: the enhance stage starts with it, so that frames
+ * are enhanced as they land (addExtractedFrames) rather than after the whole
+ * extraction. Its fan-in still waits for extraction to finish
+ * (finishEnhanceIfDone). A re-run of preprocess finds it running already.
+ */
+export async function startEnhanceWithExtraction(ctx: PipelineContext, videoId: string): Promise<void> {
+  await transaction(ctx.pool, async (tx) => {
+    await lockVideo(tx, videoId);
+    if ((await readStageStatus(tx, videoId, "preprocess")) !== "running") return;
+    await markStageRunning(tx, videoId, "enhance");
+  });
+}
+
+/**
+ * Frames [from, to) are in storage: their execution rows, and their jobs
+ * when the enhance stage is running, in one transaction under the video's
+ * lock (a cancel or a stage retry sees all of them or none). Rows that
+ * exist already (an extraction run again after a crash) get no second job.
+ * Nothing is added once preprocess is no longer running (canceled).
+ */
+export async function addExtractedFrames(ctx: PipelineContext, videoId: string, from: number, to: number, tx?: pg.PoolClient): Promise<number> {
+  const add = async (db: pg.PoolClient) => {
+    await lockVideo(db, videoId);
+    const statuses = await readStageStatuses(db, videoId);
+    if (statuses.preprocess !== "running") return 0;
+    const inserted = await insertFrameRange(db, videoId, from, to, ctx.frameMaxAttempts);
+    if (statuses.enhance === "running") await sendFrameJobs(ctx.boss, inserted.map((frameIndex) => ({ videoId, frameIndex })), { client: db });
+    return inserted.length;
+  };
+  return tx ? add(tx) : transaction(ctx.pool, add);
 }
 
 /** A single-job stage (preprocess, thumbnails, captions, encode) is done. */

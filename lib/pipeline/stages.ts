@@ -4,6 +4,10 @@
 export const STAGES = ["preprocess", "enhance", "thumbnails", "captions", "encode"] as const;
 export type StageName = (typeof STAGES)[number];
 
+// One exception to "starts when its dependencies have finished": enhance is
+// started by preprocess itself as extraction begins (startEnhanceWithExtraction
+// in flow.ts), so frames are enhanced as they land; its dependency on
+// preprocess still holds for its end (the fan-in waits for extraction).
 export const STAGE_DEPENDENCIES: Record<StageName, readonly StageName[]> = {
   preprocess: [],
   enhance: ["preprocess"],

@@ -32,7 +32,17 @@ describe("work that really stops", async () => {
     // Without the fix ffmpeg runs on to the last frame.
     expect(extracted).toBeLessThan(LONG_CLIP_FRAMES);
     expect(await stageRow(ctx, id, "preprocess")).toMatchObject({ status: "canceled" });
-    expect((await pool.query(`SELECT count(*)::int AS n FROM frame_executions WHERE video_id = $1`, [id])).rows[0].n).toBe(0);
+    // Frames are claimable as they land (enhance starts with extraction):
+    // rows exist only for frames extracted before the cancel, and none of
+    // them is claimed once it happened (the enhance stage is canceled too).
+    const rows = async () =>
+      (await pool.query<{ n: number; running: number }>(`SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'running')::int AS running FROM frame_executions WHERE video_id = $1`, [id])).rows[0]!;
+    expect((await rows()).n).toBeLessThanOrEqual(extracted);
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "canceled" });
+    await waitFor(async () => (await rows()).running === 0, { timeoutMs: 30_000, what: "frames in flight at the cancel to settle" });
+    const settled = await rows();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await rows()).toEqual(settled);
   });
 
   it("delete during extraction stops ffmpeg first, answers without error and leaves no folder behind", { timeout: 180_000 }, async () => {

@@ -50,15 +50,22 @@ export async function markStageFinished(
   return rowCount === 1;
 }
 
+// Enhance starts with extraction (frames are claimable as they land), so
+// "nothing pending or running" only means done once extraction has finished:
+// before that, more rows are still to come.
+const EXTRACTION_FINISHED = `EXISTS (SELECT 1 FROM video_stages p
+                                     WHERE p.video_id = s.video_id AND p.name = 'preprocess' AND p.status = 'succeeded')`;
+
 /**
- * Fan-in of the enhance stage: finishes it when no frame is pending or
- * running. The row lock taken by this UPDATE serialises concurrent finishers
- * (the last frames of a video completing on different workers), and the
- * `status = 'running'` guard lets exactly one of them through.
+ * Fan-in of the enhance stage: finishes it when extraction has finished and
+ * no frame is pending or running. The row lock taken by this UPDATE
+ * serialises concurrent finishers (the last frames of a video completing on
+ * different workers), and the `status = 'running'` guard lets exactly one
+ * of them through.
  */
 export async function finishEnhanceIfDone(db: Db, videoId: string): Promise<"succeeded" | "failed" | null> {
   const { rows } = await db.query<{ status: "succeeded" | "failed" }>(
-    `UPDATE video_stages
+    `UPDATE video_stages s
         SET status = CASE WHEN failed > 0 THEN 'failed'::stage_status ELSE 'succeeded'::stage_status END,
             error = CASE WHEN failed > 0
                          THEN jsonb_build_object('code', 'frames_failed', 'message', failed || ' of ' || total || ' frames failed')
@@ -66,6 +73,7 @@ export async function finishEnhanceIfDone(db: Db, videoId: string): Promise<"suc
             progress = CASE WHEN total > 0 THEN succeeded::float8 / total ELSE 1 END,
             finished_at = now(), updated_at = now()
       WHERE video_id = $1 AND name = 'enhance' AND status = 'running' AND pending = 0 AND running = 0
+        AND ${EXTRACTION_FINISHED}
      RETURNING status`,
     [videoId],
   );
@@ -117,10 +125,16 @@ export async function readStageError(db: Db, videoId: string, name: StageName): 
   return rows[0]?.error ?? null;
 }
 
-/** The enhance stage is running with nothing pending or running: its fan-in is due (cheap pre-check, no lock). */
+/**
+ * The enhance stage is running with nothing pending or running and
+ * extraction finished: its fan-in is due (cheap pre-check, no lock). While
+ * extraction runs, the engine often catches up with it; this keeps those
+ * moments from taking the video's lock.
+ */
 export async function enhanceLooksDone(db: Db, videoId: string): Promise<boolean> {
   const { rows } = await db.query<{ done: boolean }>(
-    `SELECT (pending = 0 AND running = 0 AND status = 'running') AS done FROM video_stages WHERE video_id = $1 AND name = 'enhance'`,
+    `SELECT (pending = 0 AND running = 0 AND status = 'running' AND ${EXTRACTION_FINISHED}) AS done
+       FROM video_stages s WHERE video_id = $1 AND name = 'enhance'`,
     [videoId],
   );
   return rows[0]?.done ?? false;
@@ -129,7 +143,8 @@ export async function enhanceLooksDone(db: Db, videoId: string): Promise<boolean
 /** Enhance stages whose fan-in was missed (a crash between the last settle and the fan-in), for the sweeper. */
 export async function enhanceStagesAwaitingFanIn(db: Db): Promise<string[]> {
   const { rows } = await db.query<{ video_id: string }>(
-    `SELECT video_id::text FROM video_stages WHERE name = 'enhance' AND status = 'running' AND pending = 0 AND running = 0`,
+    `SELECT video_id::text FROM video_stages s
+      WHERE name = 'enhance' AND status = 'running' AND pending = 0 AND running = 0 AND ${EXTRACTION_FINISHED}`,
   );
   return rows.map((r) => r.video_id);
 }

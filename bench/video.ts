@@ -1,0 +1,239 @@
+// `npm run bench:video`: one video end to end through a real Framewise next to
+// one ffmpeg pass doing the same work, in the same run on this machine.
+//
+//  1. makes a 60 s 720p30 clip with audio (BENCH_SECONDS to change the length);
+//  2. single pass: ffmpeg decodes, sharpens (the 3x3 mask of sharp's
+//     sharpen()), applies the local enhancer's linear contrast/brightness
+//     (out = 1.08 * in - 6.24) and encodes x264 veryfast crf 20 + AAC;
+//  3. Framewise: a real worker process (`worker/main.ts`, ENHANCER=local,
+//     WORKER_CONCURRENCY as configured) and the upload path's command
+//     (createVideo, what POST /api/videos and the tus upload call once the
+//     bytes are in); timed from the upload handed over to `completed`;
+//  4. the output's SSIM and PSNR against the single pass's output.
+//
+// Captions are off (BENCH_CAPTIONS=auto to turn them on): the clip's audio is
+// a sine tone, and the transcriber's time measures pocketsphinx, not the
+// pipeline. BENCH_STORAGE=s3 runs against an s3rver started here.
+// BENCH_DATABASE_URL: an admin URL of a PostgreSQL where a scratch database is
+// created (default the local one on 127.0.0.1:5432).
+// The last line printed is one JSON object for scripts.
+import { spawn, execFile } from "node:child_process";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createWriteStream } from "node:fs";
+import { promisify } from "node:util";
+import pg from "pg";
+import { createPool } from "../lib/db/client";
+import { migrate } from "../lib/db/migrate";
+import { ffmpegPath } from "../lib/media/binaries";
+import { createVideo } from "../lib/pipeline/commands";
+import type { PipelineContext } from "../lib/pipeline/context";
+import { createBoss, createQueues } from "../lib/queue/boss";
+import { videoKeys } from "../lib/storage/keys";
+import { localStorage } from "../lib/storage/local-storage";
+import { s3Storage, type S3Settings } from "../lib/storage/s3-storage";
+import { Scratch } from "../lib/storage/scratch";
+import type { Storage } from "../lib/storage/storage";
+import { makeClip } from "../test/support/clips";
+import { runS3rver } from "../test/support/s3rver";
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const STORAGE = (process.env.BENCH_STORAGE ?? (process.argv.includes("--s3") ? "s3" : "local")) as "local" | "s3";
+const CAPTIONS = process.env.BENCH_CAPTIONS ?? "off";
+const run = promisify(execFile);
+
+// The local enhancer's arithmetic (lib/enhance/local.ts): sharp's default
+// sharpen() is libvips' 3x3 mask (-1 around a centre of 32, divided by 24);
+// linear(1.08, 128 * (1 - 1.08) + 4). On luma only: the single pass is the
+// cheapest honest equivalent, and the comparison is against it.
+const SINGLE_PASS_FILTER = "convolution=0m='-1 -1 -1 -1 32 -1 -1 -1 -1':0rdiv=1/24:1m='0 0 0 0 1 0 0 0 0':2m='0 0 0 0 1 0 0 0 0',lutyuv=y='clip(val*1.08-6.24,0,255)'";
+
+async function main() {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "framewise-video-bench-"));
+  const dbName = `framewise_video_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
+  const s3 = STORAGE === "s3" ? await runS3rver({ port: 0, directory: path.join(tmp, "s3"), bucket: "bench" }) : null;
+  try {
+    await migrate(url);
+    const clip = path.join(tmp, "clip.mp4");
+    const t = performance.now();
+    await makeClip({ path: clip, seconds: SECONDS, width: 1280, height: 720, fps: 30, audio: true });
+    console.log(`machine: ${os.cpus().length} cores; made a ${SECONDS} s 720p30 clip in ${secs(t).toFixed(1)} s; load ${loadavg()}`);
+
+    const single = path.join(tmp, "single.mp4");
+    const singleStart = performance.now();
+    await ffmpeg(["-i", clip, "-vf", SINGLE_PASS_FILTER, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", single]);
+    const singlePassSeconds = secs(singleStart);
+    console.log(`single ffmpeg pass: ${singlePassSeconds.toFixed(1)} s; load ${loadavg()}`);
+
+    const s3Settings: S3Settings | null = s3
+      ? { bucket: "bench", prefix: "fw", region: "us-east-1", endpoint: `http://127.0.0.1:${s3.port}`, forcePathStyle: true, accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }
+      : null;
+    const dataDir = path.join(tmp, "data");
+    const storage = s3Settings ? s3Storage(s3Settings) : localStorage(dataDir);
+    const fw = await runFramewise({ url, tmp, dataDir, storage, s3Settings, clip });
+    const output = path.join(tmp, "framewise.mp4");
+    const stored = await storage.stream(videoKeys(fw.id).output);
+    if (!stored) throw new Error("the video completed without an output in storage");
+    await pipeline(stored, createWriteStream(output));
+    const quality = await compare(output, single);
+    const ratio = fw.seconds / singlePassSeconds;
+    console.log(`Framewise (STORAGE=${STORAGE}, captions ${CAPTIONS}): ${fw.seconds.toFixed(1)} s upload -> completed; load ${loadavg()}`);
+    for (const [name, s] of Object.entries(fw.stages)) {
+      console.log(`  ${name.padEnd(11)} ${s.seconds.toFixed(1).padStart(6)} s  (from ${s.start.toFixed(1)} s to ${s.end.toFixed(1)} s)`);
+    }
+    console.log(`  first frame enhanced ${fw.firstFrameEnhanced?.toFixed(1) ?? "?"} s after the upload`);
+    console.log(`  overlap: the stages add up to ${fw.stageSum.toFixed(1)} s in ${fw.seconds.toFixed(1)} s of wall time (${fw.overlap.toFixed(1)} s overlapped)`);
+    console.log(`output vs single pass: SSIM ${quality.ssim.toFixed(4)}, PSNR ${quality.psnr.toFixed(2)} dB`);
+    console.log(`ratio: ${ratio.toFixed(2)}x the single pass (target <= 2.0x)`);
+    console.log(
+      JSON.stringify({
+        singlePassSeconds: round(singlePassSeconds),
+        framewiseSeconds: round(fw.seconds),
+        ratio: round(ratio, 2),
+        stages: Object.fromEntries(Object.entries(fw.stages).map(([name, s]) => [name, round(s.seconds)])),
+        overlapSeconds: round(fw.overlap),
+        firstFrameEnhancedSeconds: fw.firstFrameEnhanced === null ? null : round(fw.firstFrameEnhanced),
+        storage: STORAGE,
+        captions: CAPTIONS,
+        ssim: round(quality.ssim, 4),
+        psnr: round(quality.psnr, 2),
+        frames: fw.frames,
+        loadavg: os.loadavg().map((l) => round(l, 2)),
+      }),
+    );
+  } finally {
+    await s3?.close().catch(() => {});
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+interface StageTime {
+  start: number;
+  end: number;
+  seconds: number;
+}
+
+async function runFramewise(opts: { url: string; tmp: string; dataDir: string; storage: Storage; s3Settings: S3Settings | null; clip: string }) {
+  const { url, tmp, dataDir, storage, s3Settings } = opts;
+  const worker = spawnWorker({
+    DATABASE_URL: url,
+    DATA_DIR: dataDir,
+    SCRATCH_DIR: path.join(tmp, "scratch"),
+    ENHANCER: "local",
+    CAPTIONS,
+    FRAME_RETENTION_HOURS: "never",
+    ...(s3Settings
+      ? {
+          STORAGE: "s3",
+          S3_BUCKET: s3Settings.bucket,
+          S3_PREFIX: s3Settings.prefix!,
+          S3_REGION: s3Settings.region!,
+          S3_ENDPOINT: s3Settings.endpoint!,
+          S3_FORCE_PATH_STYLE: "1",
+          S3_ACCESS_KEY_ID: s3Settings.accessKeyId!,
+          S3_SECRET_ACCESS_KEY: s3Settings.secretAccessKey!,
+        }
+      : { STORAGE: "local" }),
+  });
+  const pool = createPool(url, 2);
+  const boss = createBoss(url, { supervise: false });
+  boss.on("error", () => {});
+  try {
+    await worker.ready;
+    await boss.start();
+    await createQueues(boss);
+    const ctx: PipelineContext = { pool, boss, dataDir, storage, scratch: new Scratch(path.join(tmp, "web-scratch"), 1024 ** 3), frameMaxAttempts: 5 };
+    // The upload's bytes as the upload routes leave them: a finished temp file.
+    const upload = path.join(tmp, "upload.part");
+    await copyFile(opts.clip, upload);
+    const started = Date.now();
+    const { id } = await createVideo(ctx, { tempPath: upload, originalName: "clip.mp4", sizeBytes: 1 });
+    for (;;) {
+      const { rows } = await pool.query<{ status: string }>(`SELECT status FROM videos WHERE id = $1`, [id]);
+      if (rows[0]?.status === "completed") break;
+      if (rows[0]?.status === "failed" || rows[0]?.status === "canceled") {
+        const stages = await pool.query(`SELECT name, status, error FROM video_stages WHERE video_id = $1`, [id]);
+        throw new Error(`the video ${rows[0].status}: ${JSON.stringify(stages.rows)}\n${worker.output.join("").slice(-4000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { rows: done } = await pool.query<{ completed_at: Date }>(`SELECT max(finished_at) AS completed_at FROM video_stages WHERE video_id = $1`, [id]);
+    const seconds = (done[0]!.completed_at.getTime() - started) / 1000;
+    const { rows } = await pool.query<{ name: string; status: string; started_at: Date | null; finished_at: Date | null; total: number }>(
+      `SELECT name, status, started_at, finished_at, total FROM video_stages WHERE video_id = $1 ORDER BY started_at NULLS LAST`,
+      [id],
+    );
+    const stages: Record<string, StageTime> = {};
+    for (const r of rows) {
+      if (!r.started_at || !r.finished_at || r.status === "skipped") continue;
+      const start = (r.started_at.getTime() - started) / 1000;
+      const end = (r.finished_at.getTime() - started) / 1000;
+      stages[r.name] = { start, end, seconds: end - start };
+    }
+    const frames = rows.find((r) => r.name === "enhance")?.total ?? 0;
+    const { rows: first } = await pool.query<{ at: Date | null }>(`SELECT min(finished_at) AS at FROM frame_executions WHERE video_id = $1 AND status = 'succeeded'`, [id]);
+    const firstFrameEnhanced = first[0]?.at ? (first[0].at.getTime() - started) / 1000 : null;
+    const stageSum = Object.values(stages).reduce((sum, s) => sum + s.seconds, 0);
+    return { id, seconds, stages, stageSum, overlap: Math.max(0, stageSum - seconds), frames, firstFrameEnhanced };
+  } finally {
+    worker.child.kill("SIGTERM");
+    await worker.exited;
+    await boss.stop({ graceful: false, close: true }).catch(() => {});
+    await pool.end();
+  }
+}
+
+/** `npm run worker` as its own process, with the bench's environment. */
+function spawnWorker(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(process.cwd(), "worker", "main.ts")], {
+    cwd: process.cwd(),
+    env: { ...process.env, NODE_ENV: "production", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const onData = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (/worker .* started/.test(chunk.toString())) markReady();
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return { child, output, exited, ready: Promise.race([ready, exited.then(() => Promise.reject(new Error(`the worker exited:\n${output.join("")}`)))]) };
+}
+
+/**
+ * SSIM (All) and PSNR (average) of `a` against `b`, frame n against frame n
+ * (renumbered: the two files' timestamps start differently, and the filters
+ * would otherwise pair frames by time, off by one).
+ */
+async function compare(a: string, b: string): Promise<{ ssim: number; psnr: number }> {
+  const graph = "[0:v]settb=1/30,setpts=N,split[a1][a2];[1:v]settb=1/30,setpts=N,split[b1][b2];[a1][b1]ssim;[a2][b2]psnr";
+  const { stderr } = await run(ffmpegPath(), ["-hide_banner", "-nostdin", "-i", a, "-i", b, "-lavfi", graph, "-f", "null", "-"], { maxBuffer: 64 * 1024 * 1024 });
+  const ssim = Number(/SSIM .*All:([\d.]+)/.exec(stderr)?.[1] ?? NaN);
+  const psnr = Number(/PSNR .*average:([\d.inf]+)/.exec(stderr)?.[1] ?? NaN);
+  return { ssim, psnr };
+}
+
+async function ffmpeg(args: string[]): Promise<void> {
+  await run(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", "-y", ...args], { maxBuffer: 16 * 1024 * 1024 });
+}
+
+const secs = (since: number) => (performance.now() - since) / 1000;
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
