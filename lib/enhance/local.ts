@@ -23,6 +23,11 @@ const SHARPEN_SCALE = 24;
 // frames in flight. Process-wide, set once when an enhancer is made.
 const VIPS_THREADS_PER_FRAME = 1;
 
+// The result is an intermediate (encode decodes it once), so its Huffman
+// tables are not optimised: that second pass over the coefficients cost 5-9
+// of about 30 ms of CPU per 720p frame here, for files 12% smaller; the
+// pixels are identical either way.
+
 export function createLocalEnhancer(options: { quality?: number } = {}): Enhancer {
   const quality = options.quality ?? 90;
   sharp.concurrency(VIPS_THREADS_PER_FRAME);
@@ -33,7 +38,7 @@ export function createLocalEnhancer(options: { quality?: number } = {}): Enhance
       try {
         const { data, info } = await sharp(image, { failOn: "truncated" })
           .convolve({ width: 3, height: 3, kernel: SHARPEN_MASK, scale: SHARPEN_SCALE / LINEAR_A, offset: LINEAR_B })
-          .jpeg({ quality })
+          .jpeg({ quality, optimiseCoding: false })
           .toBuffer({ resolveWithObject: true });
         if (info.width !== width || info.height !== height) {
           throw new EnhanceError({
