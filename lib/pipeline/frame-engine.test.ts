@@ -35,6 +35,23 @@ describe("the frame engine", async () => {
     expect(await jobCount(ctx, "thumbnails", id)).toBe(1);
   });
 
+  it("settles a long run in chunks: progress moves, and only the frames being worked on are claimed", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 40 });
+    // concurrency 2: chunks of 8 frames. Each call sees the counters of the chunks before it.
+    const seen: { succeeded: number; running: number }[] = [];
+    const enhancer: EngineOptions["enhancer"] = {
+      name: "watching",
+      enhance: async ({ image }) => {
+        seen.push(await stageRow(ctx, id, "enhance"));
+        return image;
+      },
+    };
+    await processFrameJobs({ ...engine(enhancer), concurrency: 2 }, jobs(id, range(40)));
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 40 });
+    expect(Math.max(...seen.map((s) => s.running))).toBe(8);
+    expect([...new Set(seen.map((s) => s.succeeded))]).toEqual([0, 8, 16, 24, 32]);
+  });
+
   it("calls the enhancer once when the same frame job is delivered twice, even at the same time", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 4 });
     const counter = countingEnhancer({ delayMs: 50 });
