@@ -10,7 +10,6 @@
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { createPool } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
 import { createVideo } from "../lib/pipeline/commands";
@@ -25,16 +24,13 @@ import type { Storage } from "../lib/storage/storage";
 import { makeClip } from "../test/support/clips";
 import { runS3rver } from "../test/support/s3rver";
 import { startWorker } from "../worker/run";
+import { createScratchDatabase } from "./scratch-database";
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 async function main() {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "framewise-scale-"));
-  const dbName = `framewise_scale_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
+  const database = await createScratchDatabase("framewise_scale");
+  const { url } = database;
   const s3 = await runS3rver({ port: 0, directory: path.join(tmp, "s3"), bucket: "bench" });
   const { port } = s3;
   try {
@@ -63,8 +59,7 @@ async function main() {
     }
   } finally {
     await s3.close().catch(() => {});
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await database.drop();
     await rm(tmp, { recursive: true, force: true });
   }
 }

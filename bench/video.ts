@@ -24,7 +24,6 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createWriteStream } from "node:fs";
 import { promisify } from "node:util";
-import pg from "pg";
 import { createPool } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
 import { ffmpegPath } from "../lib/media/binaries";
@@ -38,8 +37,8 @@ import { Scratch } from "../lib/storage/scratch";
 import type { Storage } from "../lib/storage/storage";
 import { makeClip } from "../test/support/clips";
 import { runS3rver } from "../test/support/s3rver";
+import { createScratchDatabase } from "./scratch-database";
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const STORAGE = (process.env.BENCH_STORAGE ?? (process.argv.includes("--s3") ? "s3" : "local")) as "local" | "s3";
 const CAPTIONS = process.env.BENCH_CAPTIONS ?? "off";
@@ -53,11 +52,8 @@ const SINGLE_PASS_FILTER = "convolution=0m='-1 -1 -1 -1 32 -1 -1 -1 -1':0rdiv=1/
 
 async function main() {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "framewise-video-bench-"));
-  const dbName = `framewise_video_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
+  const database = await createScratchDatabase("framewise_video");
+  const { url } = database;
   const s3 = STORAGE === "s3" ? await runS3rver({ port: 0, directory: path.join(tmp, "s3"), bucket: "bench" }) : null;
   try {
     await migrate(url);
@@ -110,8 +106,7 @@ async function main() {
     );
   } finally {
     await s3?.close().catch(() => {});
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await database.drop();
     await rm(tmp, { recursive: true, force: true });
   }
 }
