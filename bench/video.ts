@@ -2,9 +2,9 @@
 // one ffmpeg pass doing the same work, in the same run on this machine.
 //
 //  1. makes a 60 s 720p30 clip with audio (BENCH_SECONDS to change the length);
-//  2. single pass: ffmpeg decodes, sharpens (the 3x3 mask of sharp's
-//     sharpen()), applies the local enhancer's linear contrast/brightness
-//     (out = 1.08 * in - 6.24) and encodes x264 veryfast crf 20 + AAC;
+//  2. single pass: ffmpeg decodes, runs the local enhancer's filter (a 3x3
+//     sharpen and a linear contrast/brightness on luma) and encodes x264
+//     veryfast crf 20 + AAC;
 //  3. Framewise: a real worker process (`worker/main.ts`, ENHANCER=local,
 //     WORKER_CONCURRENCY as configured) and the upload path's command
 //     (createVideo, what POST /api/videos and the tus upload call once the
@@ -44,11 +44,12 @@ const STORAGE = (process.env.BENCH_STORAGE ?? (process.argv.includes("--s3") ? "
 const CAPTIONS = process.env.BENCH_CAPTIONS ?? "off";
 const run = promisify(execFile);
 
-// The local enhancer's arithmetic (lib/enhance/local.ts): sharp's default
-// sharpen() is libvips' 3x3 mask (-1 around a centre of 32, divided by 24);
-// linear(1.08, 128 * (1 - 1.08) + 4). On luma only: the single pass is the
+// The local enhancer's filter (lib/enhance/local.ts): libvips' mild sharpen
+// mask on luma, then 1.08 * y - 6.24 on full-range luma. The clip decodes to
+// limited-range luma (y = 16 + 219/255 * y_full), where the same line is
+// 1.08 * y - 6.64. Luma only, as the enhancer: the single pass is the
 // cheapest honest equivalent, and the comparison is against it.
-const SINGLE_PASS_FILTER = "convolution=0m='-1 -1 -1 -1 32 -1 -1 -1 -1':0rdiv=1/24:1m='0 0 0 0 1 0 0 0 0':2m='0 0 0 0 1 0 0 0 0',lutyuv=y='clip(val*1.08-6.24,0,255)'";
+const SINGLE_PASS_FILTER = "convolution=0m='-1 -1 -1 -1 32 -1 -1 -1 -1':0rdiv=1/24:1m='0 0 0 0 1 0 0 0 0':2m='0 0 0 0 1 0 0 0 0',lutyuv=y='clip(val*1.08-6.64,0,255)'";
 
 async function main() {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "framewise-video-bench-"));

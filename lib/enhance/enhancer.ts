@@ -27,14 +27,14 @@ export interface Enhancer {
 }
 
 export type EnhancerConfig =
-  | { kind: "local"; quality?: number }
+  | { kind: "local" }
   | { kind: "noop" }
   | { kind: "http"; url: string; timeoutMs: number };
 
 export function createEnhancer(config: EnhancerConfig): Enhancer {
   switch (config.kind) {
     case "local":
-      return createLocalEnhancer(config);
+      return createLocalEnhancer();
     case "noop":
       return createNoopEnhancer();
     case "http":
