@@ -14,13 +14,14 @@ import type { TranscriberConfig } from "@/lib/captions/transcriber";
 import { markWorkerStopped, upsertWorker } from "@/lib/pipeline/sql/workers";
 import { sweep } from "@/lib/pipeline/sweeper";
 import { VideoStops } from "@/lib/pipeline/video-stops";
-import { createBoss, createQueues, FRAME_RUN } from "@/lib/queue/boss";
+import { createBoss, createQueues, ENCODE_AHEAD_QUEUE, FRAME_RUN } from "@/lib/queue/boss";
 import { deliveredFrames, QUEUES, type QueueName } from "@/lib/queue/jobs";
 import type { FrameStore } from "@/lib/storage/frame-store";
 import { localStorage } from "@/lib/storage/local-storage";
 import { purgeExpiredFrames } from "@/lib/storage/retention";
 import { Scratch } from "@/lib/storage/scratch";
 import type { Storage } from "@/lib/storage/storage";
+import { encodeAheadHandler } from "./handlers/encode-ahead";
 import { enhanceHandler } from "./handlers/enhance";
 import { stageHandler, type StageRunner } from "./handlers/stage";
 
@@ -137,6 +138,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     if (!serves(queue)) continue;
     await boss.work(queue, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2 }, stageHandler(ctx, queue, runner, shutdown.signal, stops));
   }
+  // Early encodes wait on frames most of their time: their own slots, so
+  // they never hold back an encode stage.
+  if (serves(QUEUES.encode)) await boss.work(ENCODE_AHEAD_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5, localConcurrency: 2 }, encodeAheadHandler(ctx, id, shutdown.signal, stops, log));
 
   const beat = () => upsertWorker(pool, { id, host: os.hostname(), pid: process.pid, concurrency: config.concurrency, inFlight }).catch(() => {});
   await beat();
@@ -175,7 +179,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         clearInterval(heartbeat);
         // Stop fetching, then wait for handlers: frames already at the
         // enhancer finish and are recorded; the rest are handed back.
-        const fetching = Object.values(QUEUES).map((q) => boss.offWork(q, { wait: false }).catch(() => {}));
+        const fetching = [...Object.values(QUEUES), ENCODE_AHEAD_QUEUE].map((q) => boss.offWork(q, { wait: false }).catch(() => {}));
         await Promise.all(fetching);
         shutdown.abort();
         stops.stop();

@@ -1,7 +1,7 @@
 import "server-only";
 import type pg from "pg";
 import { transaction } from "@/lib/db/client";
-import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
+import { sendEncodeAheadJob, sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
 import type { PipelineContext } from "./context";
 import { pendingFrameIndexes } from "./sql/frame-indexes";
 import { insertFrameRange } from "./sql/insert-frames";
@@ -39,6 +39,7 @@ export async function advanceVideo(tx: pg.PoolClient, ctx: PipelineContext, vide
         // Nothing left to enhance (every frame already succeeded): finish now.
         const finished = await finishEnhanceIfDone(tx, videoId);
         if (finished) statuses.enhance = finished;
+        else await sendEncodeAheadJob(ctx.boss, videoId, tx);
       } else {
         await sendVideoJob(ctx.boss, stage, { videoId }, tx);
       }
@@ -58,14 +59,15 @@ async function stageError(tx: pg.PoolClient, videoId: string, stage: StageName) 
 /**
  * Extraction has begun: the enhance stage starts with it, so that frames
  * are enhanced as they land (addExtractedFrames) rather than after the whole
- * extraction. Its fan-in still waits for extraction to finish
+ * extraction, and so does the early encode of the enhanced frames. Its fan-in still waits for extraction to finish
  * (finishEnhanceIfDone). A re-run of preprocess finds it running already.
  */
 export async function startEnhanceWithExtraction(ctx: PipelineContext, videoId: string): Promise<void> {
   await transaction(ctx.pool, async (tx) => {
     await lockVideo(tx, videoId);
     if ((await readStageStatus(tx, videoId, "preprocess")) !== "running") return;
-    await markStageRunning(tx, videoId, "enhance");
+    // Encoding starts with it too (runners/encode-ahead.ts), frame by frame as they are enhanced.
+    if (await markStageRunning(tx, videoId, "enhance")) await sendEncodeAheadJob(ctx.boss, videoId, tx);
   });
 }
 

@@ -21,6 +21,12 @@ const QUEUE_OPTIONS: Record<QueueName, Omit<Queue, "name">> = {
   encode: { retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600, heartbeatSeconds: 30 },
 };
 
+// The early encode of a video (lib/pipeline/runners/encode-ahead.ts): one job
+// when its enhance stage starts, served by the workers that serve encode. Not
+// retried: if it dies, the encode stage encodes the frames itself.
+export const ENCODE_AHEAD_QUEUE = "encode-ahead";
+const ENCODE_AHEAD_OPTIONS: Omit<Queue, "name"> = { retryLimit: 0, expireInSeconds: 24 * 3600, deleteAfterSeconds: 3600, heartbeatSeconds: 30 };
+
 export function createBoss(databaseUrl: string, opts: { max?: number; supervise?: boolean } = {}): PgBoss {
   const boss = new PgBoss({
     connectionString: databaseUrl,
@@ -39,6 +45,7 @@ export async function createQueues(boss: PgBoss): Promise<void> {
   for (const name of Object.values(QUEUES)) {
     if (!existing.has(name)) await boss.createQueue(name, QUEUE_OPTIONS[name]);
   }
+  if (!existing.has(ENCODE_AHEAD_QUEUE)) await boss.createQueue(ENCODE_AHEAD_QUEUE, ENCODE_AHEAD_OPTIONS);
   await ensureWebhookQueue(boss);
   await ensureBulkQueue(boss);
 }
@@ -50,6 +57,10 @@ export function onTransaction(client: pg.PoolClient): IDatabase {
 
 export async function sendVideoJob(boss: PgBoss, queue: Exclude<QueueName, "enhance">, job: VideoJob, client?: pg.PoolClient, startAfter?: Date): Promise<void> {
   await boss.send(queue, job, { ...(client ? { db: onTransaction(client) } : {}), ...(startAfter ? { startAfter } : {}) });
+}
+
+export async function sendEncodeAheadJob(boss: PgBoss, videoId: string, client: pg.PoolClient): Promise<void> {
+  await boss.send(ENCODE_AHEAD_QUEUE, { videoId } satisfies VideoJob, { db: onTransaction(client) });
 }
 
 // Frames per enhance job. A run is claimed and settled by one worker in one

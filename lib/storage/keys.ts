@@ -18,6 +18,8 @@ export function videoKeys(videoId: string) {
     source: `${dir}source`,
     audio: `${dir}audio.m4a`,
     output: `${dir}output.mp4`,
+    // The early encode's pictures (no sound), removed once the output is made.
+    pictures: `${dir}pictures.mp4`,
     captions: `${dir}captions.vtt`,
     framesPrefix: `${dir}frames/`,
     enhancedPrefix: `${dir}enhanced/`,
