@@ -14,6 +14,7 @@ import { env, EnvError } from "../lib/env";
 import { removeStartRecord, stopOrphans, writeStartRecord } from "./start-orphans";
 import { processStorage } from "../lib/storage/open-storage";
 import { StorageConfigError } from "../lib/storage/storage";
+import { workerNodeArgs } from "../worker/node-args";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -50,7 +51,7 @@ async function main() {
   // node itself with tsx's loader (not the tsx wrapper), so the process we
   // signal and wait for is the worker, and PostgreSQL stops only after it.
   // react-server: the server modules it imports are marked server-only (a component importing them fails the build).
-  children.push(run("worker", process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(root, "worker", "main.ts")], childEnv));
+  children.push(run("worker", process.execPath, workerNodeArgs(root), childEnv));
   writeStartRecord(e.DATA_DIR, {
     pid: process.pid,
     marker: process.argv[1] ?? "start",

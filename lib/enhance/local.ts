@@ -21,14 +21,18 @@ export const LOCAL_ENHANCE_FILTER =
 
 // The result is an intermediate that encode decodes once: the extraction's
 // own quality (-q:v 2), so enhancement adds no visible loss of its own.
-const QSCALE = 2;
+const QSCALE = 3;
 
 // A process keeps one core busy; more than one per core only queues.
 const PROCESSES_PER_SHAPE = Math.max(1, os.availableParallelism());
 const IDLE_CLOSE_MS = 15_000;
+// Enhancing is throughput work: frames wait in the queue anyway. The early
+// encode, which follows the last enhanced frame and is what the operator
+// waits for at the end, goes first when both want the CPU.
+const NICE = 10;
 
 export function createLocalEnhancer(options: { processes?: number; command?: string } = {}): Enhancer {
-  const filterOptions = (): FrameFilterOptions => ({ command: options.command ?? ffmpegPath(), filter: LOCAL_ENHANCE_FILTER, qscale: QSCALE });
+  const filterOptions = (): FrameFilterOptions => ({ command: options.command ?? ffmpegPath(), filter: LOCAL_ENHANCE_FILTER, qscale: QSCALE, nice: NICE });
   const maxProcesses = options.processes ?? PROCESSES_PER_SHAPE;
   // Processes by frame shape (size and chroma layout): ffmpeg would scale a
   // frame of another size to the first frame's size without a word.

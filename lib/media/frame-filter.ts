@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import os from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { STDERR_TAIL_BYTES } from "./errors";
 
@@ -30,6 +31,8 @@ export interface FrameFilterOptions {
   qscale: number;
   /** No frame out for this long while frames are in flight kills the process. */
   stallMs?: number;
+  /** A niceness to run at (0-19: lower priority than the worker's other work). */
+  nice?: number;
 }
 
 /** The process died (or was killed) with frames in flight. */
@@ -68,10 +71,19 @@ export class FrameFilterProcess {
       "-probesize", "32", "-analyzeduration", "0", "-fpsprobesize", "0",
       "-threads", "1", "-f", "mpjpeg", "-i", "pipe:0",
       "-filter_threads", "1", "-vf", options.filter, "-fps_mode", "passthrough",
-      "-threads", "1", "-c:v", "mjpeg", "-q:v", String(options.qscale),
+      // Standard Huffman tables: optimal ones cost a second pass over every
+      // frame's coefficients (~0.4 ms of a 720p frame) for files ~12% smaller.
+      "-threads", "1", "-c:v", "mjpeg", "-q:v", String(options.qscale), "-huffman", "default",
       "-f", "mpjpeg", "-boundary_tag", BOUNDARY, "-flush_packets", "1", "pipe:1",
     ];
     this.child = spawn(options.command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    if (options.nice && this.child.pid !== undefined) {
+      try {
+        os.setPriority(this.child.pid, options.nice);
+      } catch {
+        // Not allowed here (or already gone): it runs at normal priority.
+      }
+    }
     this.child.on("error", (error) => this.die(`ffmpeg could not run: ${error.message}`));
     // "close", not "exit": by then stderr has been read to the end.
     this.child.on("close", (code, signal) => this.die(signal ? `ffmpeg was killed (${signal})` : `ffmpeg exited with status ${code}`));
@@ -183,7 +195,9 @@ class MultipartReader {
       const bodyStart = headerEnd + 4;
       const bodyEnd = bodyStart + Number(length[1]);
       if (this.buffer.length < bodyEnd) break;
-      parts.push(Buffer.from(this.buffer.subarray(bodyStart, bodyEnd)));
+      // A view, not a copy (fewer bytes for the garbage collector to account
+      // for); it keeps the chunk it lies in alive only as long as the frame.
+      parts.push(this.buffer.subarray(bodyStart, bodyEnd));
       this.buffer = this.buffer.subarray(bodyEnd);
     }
     return parts;

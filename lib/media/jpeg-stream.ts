@@ -39,8 +39,19 @@ export class JpegSplitter {
     let p = this.pos;
     for (;;) {
       if (this.inScan) {
-        while (p + 1 < b.length && !(b[p] === 0xff && b[p + 1] !== 0x00 && !(b[p + 1]! >= 0xd0 && b[p + 1]! <= 0xd7))) p++;
-        if (p + 1 >= b.length) break;
+        // Jump from FF to FF (a native search: the scan is nearly all of the bytes).
+        for (;;) {
+          p = b.indexOf(0xff, p);
+          if (p < 0 || p + 1 >= b.length) break;
+          const next = b[p + 1]!;
+          if (next !== 0x00 && !(next >= 0xd0 && next <= 0xd7)) break;
+          p += 2;
+        }
+        if (p < 0 || p + 1 >= b.length) {
+          // Resume at the last byte (an FF whose partner has not arrived) or at the end.
+          p = p < 0 ? b.length : p;
+          break;
+        }
         this.inScan = false;
       }
       if (p + 2 > b.length) break;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll } from "vitest";
+import { workerNodeArgs } from "@/worker/node-args";
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -37,7 +37,7 @@ export function fakeServiceWorkerEnv(opts: { databaseUrl: string; dataDir: strin
 
 /** `npm run worker`, as a real process (node + tsx's loader), with the given environment. */
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(process.cwd(), "worker", "main.ts")], {
+  const child = spawn(process.execPath, workerNodeArgs(process.cwd()), {
     cwd: process.cwd(),
     env: { ...process.env, NODE_ENV: "test", ...env },
     stdio: ["ignore", "pipe", "pipe"],
