@@ -14,6 +14,7 @@
 // Captions are off (BENCH_CAPTIONS=auto to turn them on): the clip's audio is
 // a sine tone, and the transcriber's time measures pocketsphinx, not the
 // pipeline. BENCH_STORAGE=s3 runs against an s3rver started here.
+// BENCH_WORKER_LOG=<file> keeps the worker's log.
 // BENCH_DATABASE_URL: an admin URL of a PostgreSQL where a scratch database is
 // created (default the local one on 127.0.0.1:5432).
 // The last line printed is one JSON object for scripts.
@@ -22,7 +23,7 @@ import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createWriteStream } from "node:fs";
+import { appendFileSync, createWriteStream, readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { createPool } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
@@ -38,10 +39,13 @@ import type { Storage } from "../lib/storage/storage";
 import { makeClip } from "../test/support/clips";
 import { runS3rver } from "../test/support/s3rver";
 import { createScratchDatabase } from "./scratch-database";
+import { workerNodeArgs } from "../worker/node-args";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const STORAGE = (process.env.BENCH_STORAGE ?? (process.argv.includes("--s3") ? "s3" : "local")) as "local" | "s3";
 const CAPTIONS = process.env.BENCH_CAPTIONS ?? "off";
+/** A file that keeps the worker's log (it is otherwise shown only when the video fails). */
+const WORKER_LOG = process.env.BENCH_WORKER_LOG;
 const run = promisify(execFile);
 
 // The local enhancer's filter (lib/enhance/local.ts): libvips' mild sharpen
@@ -64,9 +68,11 @@ async function main() {
     console.log(`machine: ${os.cpus().length} cores; made a ${SECONDS} s 720p30 clip in ${secs(t).toFixed(1)} s; load ${loadavg()}`);
 
     const single = path.join(tmp, "single.mp4");
+    const singleCpuBefore = processCpu("self").children;
     const singleStart = performance.now();
     await ffmpeg(["-i", clip, "-vf", SINGLE_PASS_FILTER, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", single]);
     const singlePassSeconds = secs(singleStart);
+    const singlePassCpu = processCpu("self").children - singleCpuBefore;
     console.log(`single ffmpeg pass: ${singlePassSeconds.toFixed(1)} s; load ${loadavg()}`);
 
     const s3Settings: S3Settings | null = s3
@@ -85,9 +91,11 @@ async function main() {
     for (const [name, s] of Object.entries(fw.stages)) {
       console.log(`  ${name.padEnd(11)} ${s.seconds.toFixed(1).padStart(6)} s  (from ${s.start.toFixed(1)} s to ${s.end.toFixed(1)} s)`);
     }
+    console.log(`  frames extracted/enhanced/encoded ahead, every 2 s: ${fw.timeline.join(", ")}`);
     console.log(`  first frame enhanced ${fw.firstFrameEnhanced?.toFixed(1) ?? "?"} s after the upload`);
     console.log(`  overlap: the stages add up to ${fw.stageSum.toFixed(1)} s in ${fw.seconds.toFixed(1)} s of wall time (${fw.overlap.toFixed(1)} s overlapped)`);
     console.log(`output vs single pass: SSIM ${quality.ssim.toFixed(4)}, PSNR ${quality.psnr.toFixed(2)} dB`);
+    console.log(`CPU: single pass ${singlePassCpu.toFixed(1)} s; Framewise ${(fw.cpu.own + fw.cpu.children + fw.cpu.postgres).toFixed(1)} s: worker ${fw.cpu.own.toFixed(1)} s in Node + ${fw.cpu.children.toFixed(1)} s in ffmpeg, PostgreSQL ${fw.cpu.postgres.toFixed(1)} s`);
     console.log(`ratio: ${ratio.toFixed(2)}x the single pass (target <= 2.0x)`);
     console.log(
       JSON.stringify({
@@ -96,6 +104,7 @@ async function main() {
         ratio: round(ratio, 2),
         stages: Object.fromEntries(Object.entries(fw.stages).map(([name, s]) => [name, round(s.seconds)])),
         overlapSeconds: round(fw.overlap),
+        cpuSeconds: { singlePass: round(singlePassCpu), workerNode: round(fw.cpu.own), workerTools: round(fw.cpu.children), postgres: round(fw.cpu.postgres) },
         firstFrameEnhancedSeconds: fw.firstFrameEnhanced === null ? null : round(fw.firstFrameEnhanced),
         storage: STORAGE,
         captions: CAPTIONS,
@@ -151,9 +160,21 @@ async function runFramewise(opts: { url: string; tmp: string; dataDir: string; s
     // The upload's bytes as the upload routes leave them: a finished temp file.
     const upload = path.join(tmp, "upload.part");
     await copyFile(opts.clip, upload);
+    const postgresBefore = postgresCpu();
     const started = Date.now();
     const { id } = await createVideo(ctx, { tempPath: upload, originalName: "clip.mp4", sizeBytes: 1 });
+    const timeline: string[] = [];
+    let sampledAt = 0;
     for (;;) {
+      if (Date.now() - sampledAt >= 2000) {
+        sampledAt = Date.now();
+        const { rows: p } = await pool.query<{ extracted: number; enhanced: number; encoded: number | null }>(
+          `SELECT s.total AS extracted, s.succeeded AS enhanced, (SELECT frames FROM encode_ahead WHERE video_id = $1) AS encoded
+             FROM video_stages s WHERE s.video_id = $1 AND s.name = 'enhance'`,
+          [id],
+        );
+        if (p[0]) timeline.push(`${((Date.now() - started) / 1000).toFixed(0)}s ${p[0].extracted}/${p[0].enhanced}/${p[0].encoded ?? "-"}`);
+      }
       const { rows } = await pool.query<{ status: string }>(`SELECT status FROM videos WHERE id = $1`, [id]);
       if (rows[0]?.status === "completed") break;
       if (rows[0]?.status === "failed" || rows[0]?.status === "canceled") {
@@ -179,7 +200,9 @@ async function runFramewise(opts: { url: string; tmp: string; dataDir: string; s
     const { rows: first } = await pool.query<{ at: Date | null }>(`SELECT min(finished_at) AS at FROM frame_executions WHERE video_id = $1 AND status = 'succeeded'`, [id]);
     const firstFrameEnhanced = first[0]?.at ? (first[0].at.getTime() - started) / 1000 : null;
     const stageSum = Object.values(stages).reduce((sum, s) => sum + s.seconds, 0);
-    return { id, seconds, stages, stageSum, overlap: Math.max(0, stageSum - seconds), frames, firstFrameEnhanced };
+    // The worker's CPU up to here, and its tools' (ffmpeg, ffprobe: children it has reaped).
+    const cpu = { ...processCpu(worker.child.pid!), postgres: postgresCpu() - postgresBefore };
+    return { id, seconds, stages, stageSum, overlap: Math.max(0, stageSum - seconds), frames, firstFrameEnhanced, cpu, timeline };
   } finally {
     worker.child.kill("SIGTERM");
     await worker.exited;
@@ -190,7 +213,7 @@ async function runFramewise(opts: { url: string; tmp: string; dataDir: string; s
 
 /** `npm run worker` as its own process, with the bench's environment. */
 function spawnWorker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(process.cwd(), "worker", "main.ts")], {
+  const child = spawn(process.execPath, workerNodeArgs(process.cwd()), {
     cwd: process.cwd(),
     env: { ...process.env, NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -200,6 +223,7 @@ function spawnWorker(env: Record<string, string>) {
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const onData = (chunk: Buffer) => {
     output.push(chunk.toString());
+    if (WORKER_LOG) appendFileSync(WORKER_LOG, chunk);
     if (/worker .* started/.test(chunk.toString())) markReady();
   };
   child.stdout.on("data", onData);
@@ -223,6 +247,47 @@ async function compare(a: string, b: string): Promise<{ ssim: number; psnr: numb
 
 async function ffmpeg(args: string[]): Promise<void> {
   await run(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", "-y", ...args], { maxBuffer: 16 * 1024 * 1024 });
+}
+
+/**
+ * CPU seconds of a process (user + system) and of its children: those it has
+ * waited for, plus those still running (the local enhancer's long-lived
+ * ffmpeg processes), from /proc (Linux).
+ */
+function processCpu(pid: number | "self"): { own: number; children: number } {
+  const stat = readStat(pid);
+  let children = stat.children;
+  for (const task of pid === "self" ? [] : readdirSync(`/proc/${pid}/task`)) {
+    const live = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+    for (const child of live ? live.split(" ") : []) {
+      const c = readStat(Number(child));
+      children += c.own + c.children;
+    }
+  }
+  return { own: stat.own, children };
+}
+
+function readStat(pid: number | "self"): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) in parentheses: utime is field 14.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  const tick = 100; // USER_HZ on Linux
+  return { own: (fields[11]! + fields[12]!) / tick, children: (fields[13]! + fields[14]!) / tick };
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (the bench's database is the one at work). */
+function postgresCpu(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "postgres") continue;
+      total += readStat(Number(entry)).own;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 const secs = (since: number) => (performance.now() - since) / 1000;
