@@ -10,7 +10,8 @@ import { readVideoMedia } from "../sql/video-rows";
 import { AHEAD_STALE_SECONDS } from "./encode-ahead";
 import { throttle } from "./stage-failure";
 
-const AHEAD_POLL_MS = 250;
+// The early encode is a few frames behind the last enhanced one when this starts: look often.
+const AHEAD_POLL_MS = 100;
 
 /**
  * Enhanced frames at the source frame rate + the original audio (+ captions

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 // The early encode's row (encode_ahead, see prisma/schema.prisma). Every
