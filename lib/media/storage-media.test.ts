@@ -7,6 +7,7 @@ import { buffer } from "node:stream/consumers";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectFile, makeClip, makeFrames } from "@/test/support/clips";
+import { ffmpegPath, ffprobePath } from "./binaries";
 import { JpegSplitter } from "./jpeg-stream";
 import { encodeFrameStream, extractAudioStream, extractFrameStream } from "./storage-media";
 
@@ -49,6 +50,24 @@ describe("extractFrameStream", () => {
     for (const i of [0, 31, 59]) expect(await sharp(frames.get(i)!).metadata()).toMatchObject({ format: "jpeg", width: 320, height: 240 });
     expect(most).toBeLessThanOrEqual(3);
     expect(progress.at(-1)).toBe(60);
+  });
+
+  it("converts a limited-range yuv420p source by lookup table to the same pixels swscale gives", async () => {
+    const extract = async (sourcePixFmt?: string) => {
+      const out = new Map<number, Buffer>();
+      await extractFrameStream({ input: clip, frameCountEstimate: 60, sourcePixFmt, onFrame: async (i, jpeg) => void out.set(i, jpeg) });
+      return out;
+    };
+    const [table, swscale] = await Promise.all([extract("yuv420p"), extract(undefined)]);
+    expect(table.size).toBe(60);
+    for (const i of [0, 30, 59]) {
+      const [a, b] = await Promise.all([sharp(table.get(i)!).stats(), sharp(swscale.get(i)!).stats()]);
+      // Levels: a table that left the range limited would lower the mean spread by ~15%.
+      for (const c of [0, 1, 2]) {
+        expect(Math.abs(a.channels[c]!.mean - b.channels[c]!.mean), `frame ${i} channel ${c} mean`).toBeLessThan(1);
+        expect(Math.abs(a.channels[c]!.stdev - b.channels[c]!.stdev), `frame ${i} channel ${c} stdev`).toBeLessThan(1);
+      }
+    }
   });
 
   it("kills an ffmpeg that makes no progress (its input stopped coming) with ffmpeg_stalled", async () => {
@@ -118,6 +137,16 @@ describe("extractAudioStream and encodeFrameStream", () => {
     expect(info.video).toMatchObject({ codec: "h264", width: 320, height: 240, frames: 60, fps: "30/1" });
     expect(info.audio?.codec).toBe("aac");
     expect(info.subtitle?.codec).toBe("mov_text");
+    // The pictures keep the frames' levels: limited range, marked as such
+    // (an unmarked or full-range stream would play flat or crushed).
+    const png = execFileSync(ffmpegPath(), ["-v", "error", "-i", file, "-vf", "select=eq(n\\,30)", "-frames:v", "1", "-c:v", "png", "-f", "image2pipe", "-"]);
+    const [decoded, source] = await Promise.all([sharp(png).stats(), sharp(frames.get(30)!).stats()]);
+    for (const c of [0, 1, 2]) {
+      expect(Math.abs(decoded.channels[c]!.mean - source.channels[c]!.mean), `channel ${c} mean`).toBeLessThan(3);
+      expect(Math.abs(decoded.channels[c]!.stdev - source.channels[c]!.stdev), `channel ${c} stdev`).toBeLessThan(3);
+    }
+    const range = execFileSync(ffprobePath(), ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=color_range", "-of", "csv=p=0", file]).toString().trim();
+    expect(range).toBe("tv");
     // The container's duration is its longest track; the copied AAC track ends up to a few AAC frames late.
     expect(Math.abs(info.durationSec - 2)).toBeLessThanOrEqual(1 / 30 + 0.05);
   });

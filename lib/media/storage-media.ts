@@ -13,6 +13,20 @@ import { derivedInputArgs, extractionFrameCap, untrustedInputArgs } from "./untr
 // (onFrame) or comes from (readFrame) and where the output goes (sink); this
 // file knows ffmpeg, not storage.
 
+// Range conversions (limited-range video <-> full-range JPEG) as lookup
+// tables on a relabelled frame instead of swscale's conversion, which runs
+// its whole scaler for it: for 1,800 720p frames 1.1 s less CPU in
+// extraction and 0.8 s less in encoding (of ~10 and ~25 s), and the same
+// pixels (luma identical, chroma within rounding: PSNR 56 dB and more).
+// `scale=in_range=X:out_range=X` only relabels (same range on both sides);
+// +0.5 rounds where the table would truncate.
+/** For a limited-range yuv420p source (nearly every camera and phone recording). */
+const LIMITED_TO_FULL_RANGE =
+  "scale=in_range=pc:out_range=pc,format=yuvj420p,lutyuv=y='(val-16)*255/219+0.5':u='(val-128)*255/224+128.5':v='(val-128)*255/224+128.5'";
+// setparams: the frames must say "limited" again, or libx264 marks the whole
+// stream full range (it reads the range off the frames) and players show it flat.
+const FULL_TO_LIMITED_LUT = "lutyuv=y='16+val*219/255+0.5':u='128+(val-128)*224/255+0.5':v='128+(val-128)*224/255+0.5',setparams=range=tv";
+
 /** Frames in flight to storage during extraction; ffmpeg waits (pipe backpressure) beyond it. */
 export const EXTRACT_WINDOW = 16;
 /** Frames fetched ahead of ffmpeg's stdin during encoding. */
@@ -28,6 +42,8 @@ export async function extractFrameStream(options: {
   input: string;
   onFrame: (index: number, jpeg: Buffer) => Promise<void>;
   frameCountEstimate: number;
+  /** The source's pixel format as probed ("yuv420p": limited range 4:2:0, converted by a lookup table). */
+  sourcePixFmt?: string | undefined;
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
   window?: number;
@@ -51,7 +67,7 @@ export async function extractFrameStream(options: {
       // them; the source's own timestamps are dropped. Recordings joined end
       // to end (timestamps that jump back or repeat) otherwise stop the JPEG
       // encoder at the first repeat ("Invalid pts ... <= last").
-      "-vf", "settb=1/1000,setpts=N",
+      "-vf", options.sourcePixFmt === "yuv420p" ? `settb=1/1000,setpts=N,${LIMITED_TO_FULL_RANGE}` : "settb=1/1000,setpts=N",
       "-enc_time_base", "1:1000",
       // Standard Huffman tables: ffmpeg's default, optimal ones, cost a second
       // pass over each frame (~8% of the extraction's CPU) for 12% fewer bytes.
@@ -147,8 +163,11 @@ export interface EncodeStreamOptions {
 
 // The pictures' encoding, the same whether in one go or ahead of time.
 const PICTURE_CODEC_ARGS = [
-  // libx264 with 4:2:0 chroma needs even dimensions; drop the odd row/column.
-  "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2",
+  // libx264 with 4:2:0 chroma needs even dimensions: drop the odd row/column.
+  // The frames are JPEGs (full range): to limited range by a lookup table,
+  // as LIMITED_TO_FULL_RANGE below. (A JPEG that ffmpeg itself marked as
+  // limited range would come out a little flat; ours never are.)
+  "-vf", `scale=trunc(iw/2)*2:trunc(ih/2)*2:in_range=pc:out_range=pc,format=yuv420p,${FULL_TO_LIMITED_LUT}`,
   "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
 ];
 // Fragmented (moov first, then fragments), so it can be written to a pipe and

@@ -45,6 +45,7 @@ export async function runPreprocess(ctx: PipelineContext, videoId: string, signa
     },
     signal,
     frameCountEstimate: info.frameCountEstimate,
+    sourcePixFmt: info.raw.video.pixFmt,
     onProgress: (done, total) => report(total > 0 ? Math.min(0.95, (done / total) * 0.95) : 0),
   }).catch(async (error: unknown) => {
     // A failed run returns only once its last batch of rows is in or out.
