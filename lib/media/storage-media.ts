@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { ffmpegPath, passthroughArgs } from "./binaries";
 import { MediaError } from "./errors";
 import { JpegSplitter } from "./jpeg-stream";
-import { runPipedFfmpeg } from "./piped-ffmpeg";
+import { runPipedFfmpeg, type PipedFfmpeg } from "./piped-ffmpeg";
 import { readProbeJson } from "./probe";
 import { createProgressReporter, type ProgressCallback } from "./progress";
 import { derivedInputArgs, extractionFrameCap, untrustedInputArgs } from "./untrusted-input";
@@ -141,12 +141,11 @@ export async function extractAudioStream(options: { input: string; sink: (data: 
       "-f", "mp4", "pipe:1",
     ],
   });
-  await Promise.all([options.sink(ff.stdout).catch((error) => failSink(ff, error)), ff.done]);
+  await streamTo(ff, options.sink);
 }
 
-export interface EncodeStreamOptions {
-  /** Frame i's JPEG, or null when it is missing. */
-  readFrame: (index: number) => Promise<Buffer | null>;
+/** The final MP4: its pictures' count and rate, the tracks beside them, where it goes. */
+interface FinalMp4Options {
   frameCount: number;
   fpsNum: number;
   fpsDen: number;
@@ -156,8 +155,13 @@ export interface EncodeStreamOptions {
   captions?: string | null;
   /** Receives the MP4 as it is written. */
   sink: (data: Readable) => Promise<void>;
-  onProgress?: ProgressCallback;
   signal?: AbortSignal;
+}
+
+export interface EncodeStreamOptions extends FinalMp4Options {
+  /** Frame i's JPEG, or null when it is missing. */
+  readFrame: (index: number) => Promise<Buffer | null>;
+  onProgress?: ProgressCallback;
   prefetch?: number;
 }
 
@@ -181,9 +185,7 @@ const STREAMED_MP4_ARGS = ["-movflags", "frag_keyframe+empty_moov+default_base_m
  */
 export async function encodeFrameStream(options: EncodeStreamOptions): Promise<{ frameCount: number; durationSec: number }> {
   const { fpsNum, fpsDen, frameCount, signal } = options;
-  checkTiming({ fpsNum, fpsDen, frameCount });
-  const durationSec = (frameCount * fpsDen) / fpsNum;
-  const extra = await soundAndCaptionArgs({ audio: options.audio ?? null, captions: options.captions ?? null, durationSec, firstInput: 1, signal });
+  const extra = await soundAndCaptionArgs(options);
   const progress = createProgressReporter({ totalEstimate: frameCount, onProgress: options.onProgress });
   const ffRef: { fail: (error: unknown) => void } = { fail: () => {} };
   const ff = runPipedFfmpeg({
@@ -199,10 +201,10 @@ export async function encodeFrameStream(options: EncodeStreamOptions): Promise<{
     ],
   });
   ffRef.fail = ff.fail;
-  const [, { frames }] = await Promise.all([options.sink(ff.stdout).catch((error) => failSink(ff, error)), ff.done]);
+  const frames = await streamTo(ff, options.sink);
   if (frames !== frameCount) throw new MediaError("ffmpeg_failed", `encoding wrote ${frames} frames, expected ${frameCount}`);
   await progress.finish(frameCount, frameCount);
-  return { frameCount, durationSec };
+  return { frameCount, durationSec: extra.durationSec };
 }
 
 /**
@@ -228,37 +230,35 @@ export async function encodePictureStream(options: {
     stdin: options.frames,
     args: ["-f", "image2pipe", "-framerate", `${fpsNum}/${fpsDen}`, "-c:v", "mjpeg", "-i", "pipe:0", "-map", "0:v:0", ...passthroughArgs(ffmpegPath()), ...PICTURE_CODEC_ARGS, ...STREAMED_MP4_ARGS],
   });
-  const [, { frames }] = await Promise.all([options.sink(ff.stdout).catch((error) => failSink(ff, error)), ff.done]);
-  return { frameCount: frames };
+  return { frameCount: await streamTo(ff, options.sink) };
 }
 
 /**
  * The final MP4 from pictures encoded ahead (copied, not encoded again) plus
  * the audio and captions, as encodeFrameStream would have written it.
  */
-export async function muxPictures(options: {
-  /** The early encode's MP4 (a path or presigned URL of our own file). */
-  pictures: string;
-  frameCount: number;
-  fpsNum: number;
-  fpsDen: number;
-  audio?: string | null;
-  captions?: string | null;
-  sink: (data: Readable) => Promise<void>;
-  signal?: AbortSignal;
-}): Promise<{ frameCount: number; durationSec: number }> {
-  const { fpsNum, fpsDen, frameCount, signal } = options;
-  checkTiming({ fpsNum, fpsDen, frameCount });
-  const durationSec = (frameCount * fpsDen) / fpsNum;
-  const extra = await soundAndCaptionArgs({ audio: options.audio ?? null, captions: options.captions ?? null, durationSec, firstInput: 1, signal });
+export async function muxPictures(
+  options: FinalMp4Options & {
+    /** The early encode's MP4 (a path or presigned URL of our own file). */
+    pictures: string;
+  },
+): Promise<{ frameCount: number; durationSec: number }> {
+  const { frameCount } = options;
+  const extra = await soundAndCaptionArgs(options);
   const ff = runPipedFfmpeg({
     what: "muxing",
-    signal,
+    signal: options.signal,
     args: [...derivedInputArgs(options.pictures), ...extra.inputs, "-map", "0:v:0", ...extra.maps, "-c:v", "copy", ...extra.codecs, ...STREAMED_MP4_ARGS],
   });
-  const [, { frames }] = await Promise.all([options.sink(ff.stdout).catch((error) => failSink(ff, error)), ff.done]);
+  const frames = await streamTo(ff, options.sink);
   if (frames !== frameCount) throw new MediaError("ffmpeg_failed", `muxing wrote ${frames} frames, expected ${frameCount}`);
-  return { frameCount, durationSec };
+  return { frameCount, durationSec: extra.durationSec };
+}
+
+/** ffmpeg's stdout into the sink (a failed sink stops ffmpeg); resolves with the frames ffmpeg reported. */
+async function streamTo(ff: PipedFfmpeg, sink: (data: Readable) => Promise<void>): Promise<number> {
+  const [, { frames }] = await Promise.all([sink(ff.stdout).catch((error) => failSink(ff, error)), ff.done]);
+  return frames;
 }
 
 function checkTiming(values: Record<string, number>): void {
@@ -267,16 +267,22 @@ function checkTiming(values: Record<string, number>): void {
   }
 }
 
-/** Inputs, maps and codecs for the audio (cut at the pictures' end) and the captions (mov_text). */
-async function soundAndCaptionArgs(o: { audio: string | null; captions: string | null; durationSec: number; firstInput: number; signal?: AbortSignal | undefined }) {
+/**
+ * The pictures' duration, and the inputs (from input 1 on: the pictures are
+ * input 0), maps and codecs of the audio (cut at the pictures' end) and the
+ * captions (mov_text).
+ */
+async function soundAndCaptionArgs(o: FinalMp4Options) {
+  checkTiming({ fpsNum: o.fpsNum, fpsDen: o.fpsDen, frameCount: o.frameCount });
+  const durationSec = (o.frameCount * o.fpsDen) / o.fpsNum;
   const inputs: string[] = [];
   const maps: string[] = [];
   const codecs: string[] = [];
-  let next = o.firstInput;
+  let next = 1;
   if (o.audio) {
     const copyAudio = (await readProbeJson(o.audio, { signal: o.signal })).streams.some((s) => s.codec_type === "audio" && s.codec_name === "aac");
     // Cut the audio at the video's end, so the file is as long as its pictures.
-    inputs.push(...derivedInputArgs(o.audio, ["-t", o.durationSec.toFixed(6)]));
+    inputs.push(...derivedInputArgs(o.audio, ["-t", durationSec.toFixed(6)]));
     maps.push("-map", `${next++}:a:0`);
     codecs.push(...(copyAudio ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", "160k"]));
   }
@@ -285,7 +291,7 @@ async function soundAndCaptionArgs(o: { audio: string | null; captions: string |
     maps.push("-map", `${next++}:s:0`);
     codecs.push("-c:s", "mov_text", "-metadata:s:s:0", "language=und");
   }
-  return { inputs, maps, codecs };
+  return { durationSec, inputs, maps, codecs };
 }
 
 /** Frames 0..count-1 in order, with up to `window` reads in flight ahead of the one being written. */
