@@ -70,12 +70,13 @@ export function derivedInputArgs(input: string, extra: string[] = []): string[] 
   return ["-protocol_whitelist", protocolsFor(input), ...extra, "-i", fileUrl(input)];
 }
 
-/** Input options and `-i` for an uploaded file. */
-export function untrustedInputArgs(file: string, options: { checkFormat?: boolean } = {}): string[] {
+/** Input options and `-i` for an uploaded file (`inputOptions`: more options for this input, such as -threads). */
+export function untrustedInputArgs(file: string, options: { checkFormat?: boolean; inputOptions?: string[] } = {}): string[] {
   return [
     "-protocol_whitelist",
     protocolsFor(file),
     ...(options.checkFormat === false ? [] : ["-format_whitelist", ACCEPTED_DEMUXERS.join(",")]),
+    ...(options.inputOptions ?? []),
     "-i",
     fileUrl(file),
   ];
