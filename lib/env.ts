@@ -75,6 +75,8 @@ const schema = z
     S3_SECRET_ACCESS_KEY: optionalString,
     SCRATCH_DIR: z.string().default(path.join(os.tmpdir(), "framewise-scratch")).transform((dir) => path.resolve(dir)),
     SCRATCH_MAX_BYTES: int(1024 * 1024).default(2 * 1024 ** 3),
+    // Speed (issue 11): with STORAGE=s3, frame images a worker wrote are kept in its memory, up to this, for its own reads; 0 turns it off.
+    S3_FRAME_CACHE_BYTES: int(0).default(256 * 1024 ** 2),
     FRAME_RETENTION_HOURS: z
       .union([z.literal("never"), z.coerce.number().min(0, "FRAME_RETENTION_HOURS must be 0 or more hours, or never")])
       .default(168)

@@ -3,6 +3,7 @@
 import { databaseUrl, env, EnvError } from "@/lib/env";
 import { enhancerConfigFromEnv } from "@/lib/enhance/enhancer";
 import { processStorage } from "@/lib/storage/open-storage";
+import { withRecentFrames } from "@/lib/storage/recent-frames";
 import { Scratch } from "@/lib/storage/scratch";
 import { StorageConfigError } from "@/lib/storage/storage";
 import { startWorker } from "./run";
@@ -11,8 +12,12 @@ import { startTeamJobs } from "./team-jobs";
 
 async function main() {
   const e = env();
-  const storage = processStorage(e);
-  await storage.check();
+  const store = processStorage(e);
+  await store.check();
+  // On S3 every read is a request: the frames this worker wrote (and reads
+  // back moments later, to enhance and to encode them) are answered from memory.
+  const recent = e.STORAGE === "s3" && e.S3_FRAME_CACHE_BYTES > 0 ? withRecentFrames(store, e.S3_FRAME_CACHE_BYTES) : null;
+  const storage = recent?.storage ?? store;
   const worker = await startWorker({
     databaseUrl: databaseUrl(),
     dataDir: e.DATA_DIR,
@@ -53,6 +58,10 @@ async function main() {
     stopping = true;
     console.log(`[worker] ${signal}: finishing in-flight frames`);
     await Promise.all([worker.stop(), teamJobs.stop()]);
+    if (recent) {
+      const { hits, misses } = recent.stats();
+      console.log(`[worker] frame images read: ${hits} from memory, ${misses} from the store`);
+    }
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
