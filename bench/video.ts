@@ -23,7 +23,7 @@ import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { appendFileSync, createWriteStream, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { createPool } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
@@ -66,6 +66,11 @@ async function main() {
     const t = performance.now();
     await makeClip({ path: clip, seconds: SECONDS, width: 1280, height: 720, fps: 30, audio: true });
     console.log(`machine: ${os.cpus().length} cores; made a ${SECONDS} s 720p30 clip in ${secs(t).toFixed(1)} s; load ${loadavg()}`);
+    const fileCreateMicros = fileCreationMicros(path.join(tmp, "file-probe"));
+    console.log(
+      `creating a file in ${os.tmpdir()}: ${fileCreateMicros.toFixed(0)} µs of CPU` +
+        (fileCreateMicros > SLOW_FILE_CREATE_MICROS ? " (slow: see fileCreationMicros in bench/video.ts; wait 5 minutes after deleting many files)" : ""),
+    );
 
     const single = path.join(tmp, "single.mp4");
     const singleCpuBefore = processCpu("self").children;
@@ -111,6 +116,7 @@ async function main() {
         ssim: round(quality.ssim, 4),
         psnr: round(quality.psnr, 2),
         frames: fw.frames,
+        fileCreateMicros: round(fileCreateMicros),
         loadavg: os.loadavg().map((l) => round(l, 2)),
       }),
     );
@@ -283,6 +289,27 @@ function readStat(pid: number | "self"): { own: number; children: number } {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
   const tick = 100; // USER_HZ on Linux
   return { own: (fields[11]! + fields[12]!) / tick, children: (fields[13]! + fields[14]!) / tick };
+}
+
+/** Above this, creating a file costs several times what it does on a quiet file system here (~50 µs). */
+const SLOW_FILE_CREATE_MICROS = 200;
+
+/**
+ * CPU microseconds to create one empty file in `dir` (200 of them, left for
+ * the bench's cleanup). Framewise keeps each frame's images as files (with
+ * STORAGE=local; s3rver makes three files per PUT), so the run pays this
+ * ~3,600 times (~10,800 with s3rver). On ext4 without a journal (the
+ * development machine's disk) a new file skips every inode freed in the last
+ * 60 to 300 s: right after a previous run's cleanup (thousands of files),
+ * measured ~600 µs of system CPU per file instead of ~50 µs (in one profiled
+ * run, 2.8 s of the worker's Node CPU went to creating its files).
+ */
+function fileCreationMicros(dir: string): number {
+  mkdirSync(dir, { recursive: true });
+  const before = process.cpuUsage();
+  for (let i = 0; i < 200; i++) closeSync(openSync(path.join(dir, String(i)), "w"));
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 200;
 }
 
 /** CPU seconds of every PostgreSQL process on this machine (the bench's database is the one at work). */
