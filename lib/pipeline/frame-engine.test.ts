@@ -134,7 +134,9 @@ describe("the frame engine", async () => {
       await ctx.pool.query(`UPDATE frame_executions SET retry_at = now() WHERE video_id = $1`, [id]);
       await processFrameJobs(engine(counter.enhancer), jobs(id, [1]));
     }
-    expect(counter.calls.get(`${id}:1`)).toBe(3);
+    // Seen once in CI (2 calls, not reproduced in 15 runs of the file under load nor 150 rounds of this test): the attempts say why.
+    const history = await ctx.pool.query(`SELECT attempt, error->>'errorClass' AS class, error->>'message' AS message FROM frame_attempts WHERE video_id = $1 AND frame_index = 1 ORDER BY attempt`, [id]);
+    expect(counter.calls.get(`${id}:1`), JSON.stringify(history.rows)).toBe(3);
     const { rows: final } = await ctx.pool.query(`SELECT status, attempts FROM frame_executions WHERE video_id = $1 AND frame_index = 1`, [id]);
     expect(final[0]).toEqual({ status: "failed", attempts: 3 });
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "failed", failed: 1, succeeded: 1 });
