@@ -20,7 +20,7 @@
 // Uses BENCH_DATABASE_URL when set, else an embedded PostgreSQL in a temp dir.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -32,7 +32,8 @@ import type { PipelineContext } from "../lib/pipeline/context";
 import { advanceVideo } from "../lib/pipeline/flow";
 import { insertFrames } from "../lib/pipeline/sql/insert-frames";
 import { createBoss, createQueues, FRAME_RUN } from "../lib/queue/boss";
-import { frameFileName, videoPaths } from "../lib/storage/paths";
+import { FramePackWriter } from "../lib/storage/frame-packs";
+import { videoKeys } from "../lib/storage/keys";
 import { seedEnhancingVideoRows } from "./seed";
 import type { FrameStore } from "../lib/storage/frame-store";
 import { localStorage } from "../lib/storage/local-storage";
@@ -224,13 +225,11 @@ async function engineThroughput(url: string, tmp: string, frames: "memory" | "fi
   await createQueues(boss);
   const ctx: PipelineContext = { pool, boss, dataDir, storage: localStorage(dataDir), scratch: new Scratch(path.join(tmp, "scratch"), 1024 ** 3), frameMaxAttempts: 3 };
   const videoId = await seedEnhancingVideoRows(pool, FRAMES);
-  // Tiny frame files: the no-op enhancer reads and writes them like real frames.
-  const { framesDir } = videoPaths(dataDir, videoId);
-  await mkdir(framesDir, { recursive: true });
+  // Tiny frames, stored in packs as extraction stores them: the no-op enhancer reads them and writes its results like real frames.
   const body = Buffer.alloc(256, 1);
-  for (let i = 0; i < FRAMES; i += 500) {
-    await Promise.all(Array.from({ length: Math.min(500, FRAMES - i) }, (_, k) => writeFile(path.join(framesDir, frameFileName(i + k)), body)));
-  }
+  const packs = new FramePackWriter((first, pack) => ctx.storage.put(videoKeys(videoId).framePack(first), pack));
+  for (let i = 0; i < FRAMES; i++) await packs.add(i, body);
+  await packs.flush();
   await transaction(pool, async (tx) => {
     await tx.query(`UPDATE video_stages SET status = 'pending' WHERE video_id = $1 AND name = 'enhance'`, [videoId]);
     await advanceVideo(tx, ctx, videoId); // starts enhance and sends the frame jobs

@@ -1,5 +1,7 @@
 import { Readable } from "node:stream";
 import { DomainError } from "@/lib/pipeline/errors";
+import type { ServedFile } from "@/lib/pipeline/queries/video-files";
+import { readPackedFrame } from "@/lib/storage/frame-packs";
 import type { Storage } from "@/lib/storage/storage";
 
 /**
@@ -13,8 +15,25 @@ import type { Storage } from "@/lib/storage/storage";
 export async function storedObjectResponse(request: Request, storage: Storage, key: string, contentType: string, missing: string): Promise<Response> {
   const info = await storage.head(key);
   if (!info) throw new DomainError("not_found", "not_ready", missing);
-  const size = info.size;
-  const headers: Record<string, string> = { "Content-Type": contentType, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache", "Last-Modified": info.modified.toUTCString() };
+  return rangedResponse(request, info.size, contentType, info.modified, (range) => body(storage, key, missing, range));
+}
+
+/** A served file: a stored object, or one frame read out of a pack of extracted frames (served from memory, ranges and all). */
+export async function servedFileResponse(request: Request, storage: Storage, file: ServedFile): Promise<Response> {
+  if (file.packedFrame === undefined) return storedObjectResponse(request, storage, file.key, file.contentType, file.missing);
+  const bytes = await readPackedFrame(storage, file.packedFrame.videoId, file.packedFrame.index);
+  if (!bytes) throw new DomainError("not_found", "not_ready", file.missing);
+  return rangedResponse(request, bytes.length, file.contentType, null, async ({ start, end }) => new Uint8Array(bytes.subarray(start, end + 1)));
+}
+
+async function rangedResponse(
+  request: Request,
+  size: number,
+  contentType: string,
+  modified: Date | null,
+  read: (range: { start: number; end: number }) => Promise<ReadableStream | Uint8Array<ArrayBuffer>>,
+): Promise<Response> {
+  const headers: Record<string, string> = { "Content-Type": contentType, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache", ...(modified ? { "Last-Modified": modified.toUTCString() } : {}) };
   const range = request.headers.get("range");
   const match = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
   if (range && match && (match[1] !== "" || match[2] !== "")) {
@@ -30,12 +49,12 @@ export async function storedObjectResponse(request: Request, storage: Storage, k
     if (start >= size || start > end) {
       return new Response(null, { status: 416, headers: { ...headers, "Content-Range": `bytes */${size}` } });
     }
-    return new Response(request.method === "HEAD" ? null : await body(storage, key, missing, { start, end }), {
+    return new Response(request.method === "HEAD" ? null : await read({ start, end }), {
       status: 206,
       headers: { ...headers, "Content-Range": `bytes ${start}-${end}/${size}`, "Content-Length": String(end - start + 1) },
     });
   }
-  const whole = request.method === "HEAD" || size === 0 ? null : await body(storage, key, missing, { start: 0, end: size - 1 });
+  const whole = request.method === "HEAD" || size === 0 ? null : await read({ start: 0, end: size - 1 });
   return new Response(whole, { status: 200, headers: { ...headers, "Content-Length": String(size) } });
 }
 

@@ -1,11 +1,9 @@
-import { copyFileSync, mkdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { renderMetrics } from "@/lib/metrics/prometheus";
 import { readMetricsSnapshot } from "@/lib/metrics/snapshot";
-import { videoPaths } from "@/lib/storage/paths";
 import { countingEnhancer, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
-import { seedEnhancingVideo, stageRow } from "@/test/support/seed";
+import { copyOriginalToEnhanced, seedEnhancingVideo, stageRow } from "@/test/support/seed";
 import { waitFor } from "@/test/support/wait";
 import { deleteVideo } from "./commands";
 import { processFrameJobs, type EngineOptions } from "./frame-engine";
@@ -27,9 +25,7 @@ describe("enhancer call counters", async () => {
     const counter = countingEnhancer({ fail: (i, call) => (i === 2 && call === 1 ? transient() : null) });
     // Frame 3: a worker claimed it, wrote its result and died before recording it.
     await claimFrames(ctx.pool, id, [3], "dead", 30);
-    const paths = videoPaths(ctx.dataDir, id);
-    mkdirSync(paths.enhancedDir, { recursive: true });
-    copyFileSync(paths.frame(3), paths.enhancedFrame(3));
+    await copyOriginalToEnhanced(ctx.storage, id, 3);
     await ctx.pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = 3`, [id]);
 
     await processFrameJobs(engine(counter.enhancer), jobs(id, [0, 1, 2, 3]));

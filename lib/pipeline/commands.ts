@@ -9,6 +9,7 @@ import { probeMedia } from "@/lib/media/probe";
 import { mediaName } from "@/lib/media/untrusted-input";
 import { MediaError } from "@/lib/media/errors";
 import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
+import { readPackedFrame } from "@/lib/storage/frame-packs";
 import { videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "./context";
 import { DomainError, videoNotFound } from "./errors";
@@ -198,7 +199,11 @@ export async function encodeAnyway(ctx: PipelineContext, videoId: string): Promi
     }
     const failed = await lockFailedFrameIndexes(tx, videoId);
     const keys = videoKeys(videoId);
-    for (const frameIndex of failed) await ctx.storage.copy(keys.frame(frameIndex), keys.enhancedFrame(frameIndex));
+    for (const frameIndex of failed) {
+      const original = await readPackedFrame(ctx.storage, videoId, frameIndex);
+      if (!original) throw new DomainError("conflict", "frames_missing", `The original image of frame ${frameIndex} is not in storage: encode anyway cannot use it.`);
+      await ctx.storage.put(keys.enhancedFrame(frameIndex), original, "image/jpeg");
+    }
     const substituted = await completeFramesAsOriginal(tx, videoId, failed);
     if (!(await markEnhanceSubstituted(tx, videoId, `${substituted} frames use the original image (encode anyway)`))) {
       // Rolled back with the transaction: nothing was substituted.

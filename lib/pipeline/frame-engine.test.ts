@@ -8,8 +8,8 @@ import { createEnhancer } from "@/lib/enhance/enhancer";
 import { startFakeEnhancer } from "@/lib/enhance/fake-service";
 import { countingEnhancer, permanent, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
-import { enhanceJobs, jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyOriginalToEnhanced, enhanceJobs, jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
+import { existsSync } from "node:fs";
 import { storageFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import { videoPaths } from "@/lib/storage/paths";
 import { cancelVideo, deleteVideo, encodeAnyway, retryFrames } from "./commands";
@@ -201,9 +201,7 @@ describe("the frame engine", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 2 });
     // A worker claimed frame 1, wrote its result, and died before recording it.
     await claimFrames(ctx.pool, id, [1], "dead", 30);
-    const paths = videoPaths(ctx.dataDir, id);
-    mkdirSync(paths.enhancedDir, { recursive: true });
-    copyFileSync(paths.frame(1), paths.enhancedFrame(1));
+    await copyOriginalToEnhanced(ctx.storage, id, 1);
     await ctx.pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = 1`, [id]);
     const counter = countingEnhancer();
     await processFrameJobs(engine(counter.enhancer), jobs(id, [0, 1]));

@@ -29,10 +29,10 @@ describe("enhance overlapping extraction", async () => {
     await copyFile(clip, file);
     return (await createVideo(ctx, { tempPath: file, originalName: "clip.mp4", sizeBytes: 1 })).id;
   };
-  /** The context with storage whose frame puts from `from` on wait for `gate` (or fail with its rejection). */
+  /** The context with storage whose puts of frame packs from frame `from` on wait for `gate` (or fail with its rejection). */
   const gated = (from: number, gate: Promise<void>): PipelineContext => {
     const storage: Storage = { ...ctx.storage, put: async (key, body, type) => {
-      const frame = /frames\/(\d+)\.jpg$/.exec(key);
+      const frame = /frames\/(\d+)\.pack$/.exec(key);
       if (frame && Number(frame[1]) >= from) await gate;
       return ctx.storage.put(key, body, type);
     } };

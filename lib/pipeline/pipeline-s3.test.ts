@@ -8,7 +8,7 @@ import { inspectFile, makeClip } from "@/test/support/clips";
 import { countingEnhancer } from "@/test/support/enhancers";
 import { createTestPipeline, startTestWorker, videoStatus } from "@/test/support/pipeline";
 import { startS3 } from "@/test/support/s3";
-import { seedEnhancingVideo, stageRow } from "@/test/support/seed";
+import { copyOriginalToEnhanced, seedEnhancingVideo, stageRow } from "@/test/support/seed";
 import { waitFor } from "@/test/support/wait";
 import { createVideo, deleteVideo } from "./commands";
 import { processFrameJobs } from "./frame-engine";
@@ -38,7 +38,8 @@ describe("the pipeline on S3 storage", async () => {
     expect(status, JSON.stringify(stages)).toBe("completed");
 
     const keys = videoKeys(id);
-    expect(await storage.usage(keys.framesPrefix)).toMatchObject({ objects: 60 });
+    // 60 frames in two packs (32 + 28).
+    expect(await storage.usage(keys.framesPrefix)).toMatchObject({ objects: 2 });
     expect(await storage.usage(keys.enhancedPrefix)).toMatchObject({ objects: 60 });
     expect(await storage.head(keys.audio)).not.toBeNull();
     expect(await storage.head(keys.thumbnail("poster.webp"))).not.toBeNull();
@@ -62,7 +63,7 @@ describe("the pipeline on S3 storage", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 2 });
     await claimFrames(pool, id, [1], "dead", 30);
     // The dead worker had PUT the result object, then died before recording it.
-    await storage.copy(videoKeys(id).frame(1), videoKeys(id).enhancedFrame(1));
+    await copyOriginalToEnhanced(storage, id, 1);
     await pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = 1`, [id]);
     const counter = countingEnhancer();
     await processFrameJobs({ ctx, workerId: "w", enhancer: counter.enhancer, leaseSeconds: 30, concurrency: 2 }, [0, 1].map((frameIndex) => ({ videoId: id, frameIndex })));

@@ -1,9 +1,11 @@
+import { FramePackReader } from "./frame-packs";
 import { videoKeys } from "./keys";
 import type { Storage } from "./storage";
 
 /**
- * Where the frame engine reads a frame's source image and keeps its result:
- * objects in the video's storage (local disk or S3). writeResult is atomic
+ * Where the frame engine reads a frame's source image (out of its pack of
+ * extracted frames) and keeps its result (one object per frame): objects in
+ * the video's storage (local disk or S3). writeResult is atomic
  * (temp + rename locally, one PUT on S3): a reader sees the whole result or
  * none, which is what lets a re-claimed frame whose result exists be recorded
  * without a new call.
@@ -16,10 +18,16 @@ export interface FrameStore {
   persistResults(videoId: string, frameIndexes: number[]): Promise<void>;
 }
 
+// One pack reader per storage, so the packs read for one chunk of frames serve the next.
+const readers = new WeakMap<Storage, FramePackReader>();
+
 export function storageFrameStore(storage: Storage): FrameStore {
+  let packs = readers.get(storage);
+  if (!packs) readers.set(storage, (packs = new FramePackReader(storage)));
+  const reader = packs;
   return {
     async readSource(videoId, i) {
-      const data = await storage.get(videoKeys(videoId).frame(i));
+      const data = await reader.frame(videoId, i);
       if (!data) throw Object.assign(new Error(`the source image of frame ${i} is not in storage (${storage.kind})`), { code: "ENOENT" });
       return data;
     },

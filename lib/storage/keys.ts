@@ -1,7 +1,9 @@
 // Object keys of a video's files, the same layout as DATA_DIR/videos/<id>/
 // on the local disk. Built from the video id (a UUID the database issued) and
-// fixed names or numbers only. Frame files are 0-based, zero-padded to 6
-// digits (the pattern ffmpeg's image2 uses, %06d).
+// fixed names or numbers only. Frame numbers are 0-based, zero-padded to 6
+// digits (the pattern ffmpeg's image2 uses, %06d). Extracted frames are
+// stored 32 to a pack (lib/storage/frame-packs.ts), named by the pack's first
+// frame; enhanced frames one image each.
 
 export function videoPrefix(videoId: string): string {
   return `videos/${videoId}/`;
@@ -10,6 +12,9 @@ export function videoPrefix(videoId: string): string {
 export function frameFileName(index: number): string {
   return `${String(index).padStart(6, "0")}.jpg`;
 }
+
+/** Frames per pack of extracted frames: part of the stored layout (see lib/storage/frame-packs.ts). */
+export const FRAMES_PER_PACK = 32;
 
 export function videoKeys(videoId: string) {
   const dir = videoPrefix(videoId);
@@ -24,7 +29,10 @@ export function videoKeys(videoId: string) {
     framesPrefix: `${dir}frames/`,
     enhancedPrefix: `${dir}enhanced/`,
     thumbnailsPrefix: `${dir}thumbnails/`,
-    frame: (index: number) => `${dir}frames/${frameFileName(index)}`,
+    /** The pack holding extracted frame `index` (frames/000032.pack holds 32-63). */
+    framePack: (index: number) => `${dir}frames/${String(index - (index % FRAMES_PER_PACK)).padStart(6, "0")}.pack`,
+    /** Where an extracted frame was stored, one image per object, before packs (read as a fallback for videos extracted then). */
+    legacyFrame: (index: number) => `${dir}frames/${frameFileName(index)}`,
     enhancedFrame: (index: number) => `${dir}enhanced/${frameFileName(index)}`,
     thumbnail: (name: string) => `${dir}thumbnails/${name}`,
   };

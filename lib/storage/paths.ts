@@ -19,12 +19,12 @@ export function videoPaths(dataDir: string, videoId: string) {
     dir,
     source: path.join(dir, "source"),
     audio: path.join(dir, "audio.m4a"),
+    /** Extracted frames, in packs of 32 (lib/storage/frame-packs.ts). */
     framesDir: path.join(dir, "frames"),
     enhancedDir: path.join(dir, "enhanced"),
     thumbnailsDir: path.join(dir, "thumbnails"),
     captions: path.join(dir, "captions.vtt"),
     output: path.join(dir, "output.mp4"),
-    frame: (index: number) => path.join(dir, "frames", frameFileName(index)),
     enhancedFrame: (index: number) => path.join(dir, "enhanced", frameFileName(index)),
   };
 }

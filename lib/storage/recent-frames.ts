@@ -16,7 +16,7 @@ import type { Storage } from "./storage";
 // or streams to a kept key is dropped first. Everything else (existence
 // checks, listings, streams, other objects) goes to the store.
 
-/** Whether a key is a frame image: videos/<id>/frames/<n>.jpg or videos/<id>/enhanced/<n>.jpg. */
+/** Whether a key holds frame images: videos/<id>/frames/<n>.pack (32 extracted frames) or videos/<id>/enhanced/<n>.jpg. */
 export function isFrameKey(key: string): boolean {
   return /^videos\/[^/]+\/(frames|enhanced)\/[^/]+$/.test(key);
 }

@@ -5,7 +5,7 @@ import { getVideo } from "@/lib/pipeline/queries/videos";
 import { prisma } from "@/lib/db/client";
 import { createTestPipeline } from "@/test/support/pipeline";
 import { startS3 } from "@/test/support/s3";
-import { seedEnhancingVideo } from "@/test/support/seed";
+import { copyOriginalToEnhanced, seedEnhancingVideo } from "@/test/support/seed";
 import { videoKeys } from "./keys";
 import { purgeExpiredFrames } from "./retention";
 import { s3Storage } from "./s3-storage";
@@ -24,7 +24,7 @@ describe("frame retention", async () => {
   async function completedVideo(hoursAgo: number): Promise<string> {
     const id = await seedEnhancingVideo(ctx, { frames: 6 });
     const keys = videoKeys(id);
-    for (let i = 0; i < 6; i++) await storage.copy(keys.frame(i), keys.enhancedFrame(i));
+    for (let i = 0; i < 6; i++) await copyOriginalToEnhanced(storage, id, i);
     await storage.put(keys.source, Buffer.alloc(3000, 1));
     await storage.put(keys.output, Buffer.alloc(2000, 2));
     await storage.put(keys.thumbnail("poster.webp"), Buffer.alloc(100, 3));
@@ -43,15 +43,16 @@ describe("frame retention", async () => {
     expect(frameBytes).toBeGreaterThan(0);
 
     const report = await purgeExpiredFrames(ctx, 168);
-    expect(report).toEqual({ videos: 1, objects: 12, bytes: frameBytes });
+    // 6 frames: one pack of extracted frames and 6 enhanced images.
+    expect(report).toEqual({ videos: 1, objects: 7, bytes: frameBytes });
     const after = await storage.usage(keys.prefix);
-    expect(after).toEqual({ objects: before.objects - 12, bytes: before.bytes - frameBytes });
+    expect(after).toEqual({ objects: before.objects - 7, bytes: before.bytes - frameBytes });
     expect(await storage.head(keys.output)).not.toBeNull();
     expect(await storage.head(keys.source)).not.toBeNull();
     expect(await storage.head(keys.thumbnail("poster.webp"))).not.toBeNull();
     expect((await ctx.pool.query(`SELECT count(*)::int AS n FROM frame_executions WHERE video_id = $1`, [old])).rows[0].n).toBe(6);
     // The recent one keeps its frames; a second sweep has nothing to do.
-    expect((await storage.usage(videoKeys(recent).framesPrefix)).objects).toBe(6);
+    expect((await storage.usage(videoKeys(recent).framesPrefix)).objects).toBe(1);
     expect(await purgeExpiredFrames(ctx, 168)).toEqual({ videos: 0, objects: 0, bytes: 0 });
     // 0 hours: at once.
     expect((await purgeExpiredFrames(ctx, 0)).videos).toBe(1);

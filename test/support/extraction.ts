@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { cancelVideo, createVideo } from "@/lib/pipeline/commands";
+import { FRAMES_PER_PACK } from "@/lib/storage/keys";
 import { videoDir, videoPaths } from "@/lib/storage/paths";
 import { makeClip } from "./clips";
 import { ffmpegProcessesMentioning, isRunning } from "./processes";
@@ -15,7 +16,8 @@ export function makeLongClip(dataDir: string): Promise<string> {
   return makeClip({ path: path.join(dataDir, "long.mp4"), seconds: 40, width: 640, height: 360, fps: 30, audio: false });
 }
 
-export const frameFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".jpg")).length : 0);
+/** Frames extracted into `dir` so far: full packs of FRAMES_PER_PACK (the last, partial one lands at the end). */
+export const frameFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".pack")).length * FRAMES_PER_PACK : 0);
 
 /**
  * Uploads the clip as a new video and waits until a worker's ffmpeg is

@@ -7,8 +7,9 @@ import type { PipelineContext } from "@/lib/pipeline/context";
 import { advanceVideo } from "@/lib/pipeline/flow";
 import { insertFrames } from "@/lib/pipeline/sql/insert-frames";
 import { insertStageRows } from "@/lib/pipeline/sql/stage-rows";
+import { FramePackWriter, readPackedFrame } from "@/lib/storage/frame-packs";
 import { frameFileName, videoKeys } from "@/lib/storage/keys";
-import { videoPaths } from "@/lib/storage/paths";
+import type { Storage } from "@/lib/storage/storage";
 import { makeFrames } from "./clips";
 
 /**
@@ -31,11 +32,11 @@ export async function seedEnhancingVideo(ctx: PipelineContext, opts: { frames: n
     await tx.query(`UPDATE video_stages SET status = 'running', started_at = now() WHERE video_id = $1 AND name = 'enhance'`, [id]);
     await insertFrames(tx, id, opts.frames, ctx.frameMaxAttempts);
   });
-  if (opts.files !== false && ctx.storage.kind === "local") await makeFrames({ dir: videoPaths(ctx.dataDir, id).framesDir, count: opts.frames, width, height });
-  else if (opts.files !== false) {
-    // Object storage: made on disk, then put where preprocess would have put them.
+  if (opts.files !== false) {
+    // Made on disk by ffmpeg, then stored in packs where preprocess would have put them.
     const dir = await makeFrames({ dir: await mkdtemp(path.join(os.tmpdir(), "framewise-seed-")), count: opts.frames, width, height });
-    for (let i = 0; i < opts.frames; i++) await ctx.storage.put(videoKeys(id).frame(i), await readFile(path.join(dir, frameFileName(i))));
+    const images = await Promise.all(Array.from({ length: opts.frames }, (_, i) => readFile(path.join(dir, frameFileName(i)))));
+    await storeFramePacks(ctx.storage, id, images);
     await rm(dir, { recursive: true, force: true });
   }
   return id;
@@ -66,4 +67,18 @@ export async function enhanceJobs(ctx: PipelineContext, videoId: string): Promis
     [videoId],
   );
   return rows.map((r) => ({ frameIndexes: r.data.frameIndexes ?? [r.data.frameIndex!], startAfter: r.start_after }));
+}
+
+/** Stores a video's extracted frames (0, 1, …) the way preprocess does: in packs (lib/storage/frame-packs.ts). */
+export async function storeFramePacks(storage: Storage, videoId: string, images: Buffer[]): Promise<void> {
+  const packs = new FramePackWriter((first, pack) => storage.put(videoKeys(videoId).framePack(first), pack));
+  for (const [i, image] of images.entries()) await packs.add(i, image);
+  await packs.flush();
+}
+
+/** Writes frame i's original image as its enhanced image (a result found in place, as after a crash). */
+export async function copyOriginalToEnhanced(storage: Storage, videoId: string, index: number): Promise<void> {
+  const original = await readPackedFrame(storage, videoId, index);
+  if (!original) throw new Error(`frame ${index} of ${videoId} has no stored original`);
+  await storage.put(videoKeys(videoId).enhancedFrame(index), original);
 }

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { rebuildThroughputCounters } from "@/lib/pipeline/sql/throughput-counters";
+import { encodeFramePack } from "@/lib/storage/frame-packs";
 import { createTestDatabase } from "@/test/support/db";
 
 // The read routes, called as Next calls them: (Request, { params: Promise }).
@@ -52,7 +53,7 @@ await pool.query(
 await rebuildThroughputCounters(pool, videoId);
 const dir = path.join(dataDir, "videos", videoId);
 for (const sub of ["frames", "enhanced", "thumbnails"]) await mkdir(path.join(dir, sub), { recursive: true });
-await writeFile(path.join(dir, "frames", "000003.jpg"), Buffer.from("original-3"));
+await writeFile(path.join(dir, "frames", "000000.pack"), encodeFramePack(0, Array.from({ length: 10 }, (_, i) => Buffer.from(`original-${i}`))));
 await writeFile(path.join(dir, "enhanced", "000003.jpg"), Buffer.from("enhanced-3"));
 await writeFile(path.join(dir, "captions.vtt"), "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nhello\n");
 await writeFile(path.join(dir, "thumbnails", "thumb-000.webp"), Buffer.from("thumb-0"));
@@ -98,6 +99,8 @@ describe("frame routes", () => {
     const original = await get("videos/[id]/frames/[n]/image", { id: videoId, n: "3" }, "?kind=original");
     expect(original.headers.get("content-type")).toBe("image/jpeg");
     expect(await original.text()).toBe("original-3");
+    const originalRange = await get("videos/[id]/frames/[n]/image", { id: videoId, n: "3" }, "?kind=original", { range: "bytes=2-5" });
+    expect([originalRange.status, originalRange.headers.get("content-range"), await originalRange.text()]).toEqual([206, "bytes 2-5/10", "igin"]);
     const range = await get("videos/[id]/frames/[n]/image", { id: videoId, n: "3" }, "?kind=enhanced", { range: "bytes=0-3" });
     expect([range.status, await range.text()]).toEqual([206, "enha"]);
     const absent = await get("videos/[id]/frames/[n]/image", { id: videoId, n: "4" }, "?kind=enhanced");

@@ -15,6 +15,8 @@ export interface ServedFile {
   key: string;
   contentType: string;
   missing: string;
+  /** An extracted frame, read out of its pack (lib/storage/frame-packs.ts); `key` is the pack's. */
+  packedFrame?: { videoId: string; index: number };
 }
 
 export async function outputFile(db: Db, rawVideoId: string): Promise<ServedFile> {
@@ -80,11 +82,11 @@ export async function frameImageFile(db: Db, rawVideoId: string, rawIndex: strin
   const purgedAt = await framesPurgedAtOf(db, video.id);
   if (purgedAt) {
     const when = purgedAt.toISOString().slice(0, 16).replace("T", " ");
-    return { key: kind === "enhanced" ? keys.enhancedFrame(index) : keys.frame(index), contentType: "image/jpeg", missing: `The frame images of this video were removed on ${when} UTC (frames are kept FRAME_RETENTION_HOURS after a video completes); the enhanced video, thumbnails and captions are kept.` };
+    return { key: kind === "enhanced" ? keys.enhancedFrame(index) : keys.framePack(index), contentType: "image/jpeg", missing: `The frame images of this video were removed on ${when} UTC (frames are kept FRAME_RETENTION_HOURS after a video completes); the enhanced video, thumbnails and captions are kept.` };
   }
   return kind === "enhanced"
     ? { key: keys.enhancedFrame(index), contentType: "image/jpeg", missing: `Frame ${index} has no enhanced image: it has not been enhanced (yet), or it was encoded from the original.` }
-    : { key: keys.frame(index), contentType: "image/jpeg", missing: `The original image of frame ${index} is not on disk (not extracted yet, or removed).` };
+    : { key: keys.framePack(index), packedFrame: { videoId: video.id, index }, contentType: "image/jpeg", missing: `The original image of frame ${index} is not in storage (not extracted yet, or removed).` };
 }
 
 async function framesPurgedAtOf(db: Db, videoId: string): Promise<Date | null> {

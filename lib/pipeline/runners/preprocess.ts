@@ -1,29 +1,31 @@
 import "server-only";
 import { probeMedia } from "@/lib/media/probe";
 import { extractAudioStream, extractFrameStream } from "@/lib/media/storage-media";
-import { videoKeys } from "@/lib/storage/keys";
+import { FramePackWriter } from "@/lib/storage/frame-packs";
+import { FRAMES_PER_PACK, videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "../context";
 import { addExtractedFrames, finishStage, isStageRunning, startEnhanceWithExtraction } from "../flow";
 import { setStageProgress } from "../sql/stage-rows";
 import { saveVideoMetadata } from "../sql/video-rows";
 import { throttle } from "./stage-failure";
 
-/** Frames per batch of rows and jobs made claimable during extraction (about a second of video). */
-export const FRAME_BATCH = 32;
+/** Frames per batch of rows and jobs made claimable during extraction (about a second of video): one pack of frames. */
+export const FRAME_BATCH = FRAMES_PER_PACK;
 
 /**
  * Probe, then extract every frame and the audio. The enhance stage starts
- * with the extraction: as frames land in storage, their execution rows and
- * jobs are created in batches of FRAME_BATCH in order (addExtractedFrames),
+ * with the extraction: as frames land in storage (a pack of 32 at a time,
+ * lib/storage/frame-packs.ts), their execution rows and jobs are created in
+ * batches of FRAME_BATCH in order (addExtractedFrames),
  * so the first frames are enhanced within a second or two of the upload.
  * The transaction that finishes the stage adds the last batch; the enhance
  * stage's fan-in waits for it (finishEnhanceIfDone).
  *
  * The source is read where it is stored (a path, or a presigned URL ffmpeg
- * seeks in) and each frame is put into storage as ffmpeg writes it, so the
- * worker's disk never holds the video or its frames. A re-run (after a
- * crash) writes the same frames again over the old ones (decoding is
- * deterministic, and a put replaces a file whole) and adds rows and jobs
+ * seeks in) and each pack of frames is put into storage as ffmpeg writes its
+ * frames, so the worker's disk never holds the video or its frames. A re-run
+ * (after a crash) writes the same packs again over the old ones (decoding is
+ * deterministic, and a put replaces an object whole) and adds rows and jobs
  * only for frames that have none: frames already claimed keep their one row.
  */
 export async function runPreprocess(ctx: PipelineContext, videoId: string, signal?: AbortSignal): Promise<void> {
@@ -37,12 +39,13 @@ export async function runPreprocess(ctx: PipelineContext, videoId: string, signa
   await startEnhanceWithExtraction(ctx, videoId);
   const report = throttle(500, (p) => setStageProgress(ctx.pool, videoId, "preprocess", p));
   const batches = new FrameBatches((from, to) => addExtractedFrames(ctx, videoId, from, to));
+  const packs = new FramePackWriter(async (first, pack, count) => {
+    await ctx.storage.put(keys.framePack(first), pack, "application/octet-stream");
+    await batches.landed(first, first + count);
+  });
   const { frameCount } = await extractFrameStream({
     input: source,
-    onFrame: async (index, jpeg) => {
-      await ctx.storage.put(keys.frame(index), jpeg, "image/jpeg");
-      await batches.landed(index);
-    },
+    onFrame: (index, jpeg) => packs.add(index, jpeg),
     signal,
     frameCountEstimate: info.frameCountEstimate,
     sourcePixFmt: info.raw.video.pixFmt,
@@ -52,6 +55,7 @@ export async function runPreprocess(ctx: PipelineContext, videoId: string, signa
     await batches.settled().catch(() => {});
     throw error;
   });
+  await packs.flush();
   const added = await batches.settled();
   await setStageProgress(ctx.pool, videoId, "preprocess", 0.96, info.hasAudio ? "extracting audio" : "creating frame records");
   if (info.hasAudio) await extractAudioStream({ input: source, signal, sink: (data) => ctx.storage.put(keys.audio, data, "audio/mp4") });
@@ -63,9 +67,9 @@ export async function runPreprocess(ctx: PipelineContext, videoId: string, signa
 }
 
 /**
- * Frames land out of order (several puts in flight); rows are added for the
+ * Packs land out of order (several puts in flight); rows are added for the
  * contiguous run 0..n-1 of frames in storage, a batch at a time, one batch
- * in flight. A failed batch fails the frame that triggered it, which stops
+ * in flight. A failed batch fails the pack that triggered it, which stops
  * the extraction with that error.
  */
 class FrameBatches {
@@ -76,8 +80,9 @@ class FrameBatches {
 
   constructor(private readonly add: (from: number, to: number) => Promise<unknown>) {}
 
-  async landed(index: number): Promise<void> {
-    this.above.add(index);
+  /** Frames from..to-1 are in storage. */
+  async landed(from: number, to: number): Promise<void> {
+    for (let index = from; index < to; index++) this.above.add(index);
     while (this.above.delete(this.contiguous)) this.contiguous++;
     // The batch in flight goes on with whatever became due meanwhile.
     if (this.inFlight) return;

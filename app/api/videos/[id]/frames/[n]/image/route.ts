@@ -1,6 +1,6 @@
 import { pool } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { storedObjectResponse } from "@/lib/http/file-response";
+import { servedFileResponse } from "@/lib/http/file-response";
 import { withApi } from "@/lib/http/respond";
 import { frameImageFile } from "@/lib/pipeline/queries/video-files";
 import { checkedProcessStorage } from "@/lib/storage/open-storage";
@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 const serve = withApi<{ id: string; n: string }>(async (request, { params }) => {
   const kind = new URL(request.url).searchParams.get("kind");
   const f = await frameImageFile(pool(), params.id, params.n, kind);
-  return storedObjectResponse(request, await checkedProcessStorage(env()), f.key, f.contentType, f.missing);
+  return servedFileResponse(request, await checkedProcessStorage(env()), f);
 });
 export const GET = serve;
 export const HEAD = serve;

@@ -1,0 +1,207 @@
+import { FRAMES_PER_PACK, videoKeys } from "./keys";
+import type { Storage } from "./storage";
+
+// A video's extracted frames are stored FRAMES_PER_PACK to an object (a
+// "pack"), not one object per frame. Every frame is still its own image,
+// job, execution row and result; only the source images travel together,
+// the way extraction produces them (in order). On S3 one PUT carries 32
+// frames instead of 32 PUTs (a request costs about as much as its bytes at
+// this size, and AWS bills PUTs); on a local disk it is one file instead of
+// 32. A frame is read out of its pack: the engine reads a pack once and keeps
+// it for the frames after (FramePackReader), a single image (the dashboard's
+// original frame, "encode anyway") is read with two ranged reads.
+//
+// The layout is fixed for stored videos: pack of frame i starts at
+// i - i % FRAMES_PER_PACK (keys.framePack). Bytes, big-endian:
+//   "FWFP" | first frame index u32 | count u32 | count + 1 offsets u32 | images
+// offsets are from the start of the images; image k is [offset k, offset k+1).
+
+export { FRAMES_PER_PACK };
+const MAGIC = Buffer.from("FWFP");
+const FIXED = 12;
+/** The longest header of a pack (a full one): what one ranged read fetches to find a frame. */
+export const MAX_PACK_HEADER = FIXED + 4 * (FRAMES_PER_PACK + 1);
+
+export class FramePackError extends Error {
+  override name = "FramePackError";
+}
+
+/** The first frame of the pack that holds frame `index`. */
+export function packStart(index: number): number {
+  return index - (index % FRAMES_PER_PACK);
+}
+
+/** One pack of the frames first, first + 1, … (at most FRAMES_PER_PACK, all of one pack). */
+export function encodeFramePack(first: number, frames: Buffer[]): Buffer {
+  if (frames.length === 0 || frames.length > FRAMES_PER_PACK || packStart(first) !== first) {
+    throw new FramePackError(`a pack holds 1-${FRAMES_PER_PACK} frames from a multiple of ${FRAMES_PER_PACK} (got ${frames.length} from ${first})`);
+  }
+  const header = Buffer.alloc(FIXED + 4 * (frames.length + 1));
+  MAGIC.copy(header, 0);
+  header.writeUInt32BE(first, 4);
+  header.writeUInt32BE(frames.length, 8);
+  let offset = 0;
+  frames.forEach((frame, k) => {
+    header.writeUInt32BE(offset, FIXED + 4 * k);
+    offset += frame.length;
+  });
+  header.writeUInt32BE(offset, FIXED + 4 * frames.length);
+  return Buffer.concat([header, ...frames]);
+}
+
+interface PackHeader {
+  first: number;
+  count: number;
+  /** Byte range [start, end) of image k within the pack (header included). */
+  span(k: number): { start: number; end: number };
+}
+
+/** Reads a pack's header from its first bytes (at least the whole header); checks it against the key's first frame. */
+function readHeader(bytes: Buffer, key: string): PackHeader {
+  const bad = (why: string) => new FramePackError(`the frame pack ${key} is not readable: ${why}`);
+  if (bytes.length < FIXED || !bytes.subarray(0, 4).equals(MAGIC)) throw bad("no pack header");
+  const first = bytes.readUInt32BE(4);
+  const count = bytes.readUInt32BE(8);
+  const size = FIXED + 4 * (count + 1);
+  if (count === 0 || count > FRAMES_PER_PACK) throw bad(`it says it holds ${count} frames`);
+  if (bytes.length < size) throw bad("its header is cut short");
+  const offsets = Array.from({ length: count + 1 }, (_, k) => bytes.readUInt32BE(FIXED + 4 * k));
+  if (offsets[0] !== 0 || offsets.some((o, k) => k > 0 && o < offsets[k - 1]!)) throw bad("its offsets are out of order");
+  return { first, count, span: (k) => ({ start: size + offsets[k]!, end: size + offsets[k + 1]! }) };
+}
+
+/** Image `index` of a whole pack, or null when the pack does not hold it. A view into the pack. */
+export function frameFromPack(pack: Buffer, index: number, key = "(pack)"): Buffer | null {
+  const header = readHeader(pack, key);
+  const k = index - header.first;
+  if (k < 0 || k >= header.count) return null;
+  const { start, end } = header.span(k);
+  if (end > pack.length) throw new FramePackError(`the frame pack ${key} is cut short (${pack.length} bytes, frame ${index} ends at ${end})`);
+  return pack.subarray(start, end);
+}
+
+/**
+ * Frame `index` read alone, with two ranged reads (its pack's header, then
+ * its bytes); null when it is not stored. A video extracted before packs has
+ * its frames one per object: read there when there is no pack.
+ */
+export async function readPackedFrame(storage: Storage, videoId: string, index: number): Promise<Buffer | null> {
+  const keys = videoKeys(videoId);
+  return (await readFrameOfPack(storage, keys.framePack(index), index)) ?? (await storage.get(keys.legacyFrame(index)));
+}
+
+async function readFrameOfPack(storage: Storage, key: string, index: number): Promise<Buffer | null> {
+  const head = await readRange(storage, key, 0, MAX_PACK_HEADER - 1);
+  if (!head) return null;
+  const header = readHeader(head, key);
+  const k = index - header.first;
+  if (k < 0 || k >= header.count) return null;
+  const { start, end } = header.span(k);
+  if (end === start) return Buffer.alloc(0);
+  const image = await readRange(storage, key, start, end - 1);
+  if (!image || image.length !== end - start) throw new FramePackError(`the frame pack ${key} is cut short (frame ${index})`);
+  return image;
+}
+
+async function readRange(storage: Storage, key: string, start: number, end: number): Promise<Buffer | null> {
+  const stream = await storage.stream(key, { start, end });
+  if (!stream) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads frames out of whole packs, keeping the packs last read (up to a byte
+ * budget, at least one) for the frames that follow: the engine reads a
+ * video's frames in runs, so a pack is fetched once, not once per frame.
+ * Concurrent reads of one pack share its fetch. A pack that is not stored is
+ * not remembered (it may be written a moment later); the frame is then read
+ * where frames were stored before packs, one per object.
+ */
+export class FramePackReader {
+  private readonly packs = new Map<string, Promise<Buffer | null>>();
+  private readonly sizes = new Map<string, number>();
+  private bytes = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly maxBytes = 64 * 1024 * 1024,
+  ) {}
+
+  async frame(videoId: string, index: number): Promise<Buffer | null> {
+    const key = videoKeys(videoId).framePack(index);
+    let pack = this.packs.get(key);
+    if (pack) {
+      // Most recently used last.
+      this.packs.delete(key);
+      this.packs.set(key, pack);
+    } else {
+      pack = this.storage.get(key);
+      this.packs.set(key, pack);
+      pack.then(
+        (data) => (data ? this.account(key, data.length) : this.forget(key)),
+        () => this.forget(key),
+      );
+    }
+    const data = await pack;
+    return data ? frameFromPack(data, index, key) : this.storage.get(videoKeys(videoId).legacyFrame(index));
+  }
+
+  private account(key: string, size: number) {
+    if (!this.packs.has(key)) return;
+    this.sizes.set(key, size);
+    this.bytes += size;
+    for (const oldest of this.packs.keys()) {
+      if (this.bytes <= this.maxBytes || oldest === key) break;
+      this.forget(oldest);
+    }
+  }
+
+  private forget(key: string) {
+    this.packs.delete(key);
+    this.bytes -= this.sizes.get(key) ?? 0;
+    this.sizes.delete(key);
+  }
+}
+
+/**
+ * Collects frames handed over in order (extraction) into packs, and stores
+ * each pack when it is full (and the last one at flush): `store` puts it and
+ * records that its frames have landed. While two packs are being stored, a
+ * frame handed over waits (so does extraction, through its window of frames
+ * in flight): memory holds a few packs, however slow the store.
+ */
+export class FramePackWriter {
+  private frames: Buffer[] = [];
+  private first = 0;
+  private readonly writing = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: (first: number, pack: Buffer, count: number) => Promise<void>,
+    private readonly maxWriting = 2,
+  ) {}
+
+  /** Resolves once the frame is held (and the store has room), or, for the last frame of a pack, once the pack is stored. */
+  async add(index: number, image: Buffer): Promise<void> {
+    if (index !== this.first + this.frames.length) throw new FramePackError(`frames must come in order: got ${index}, expected ${this.first + this.frames.length}`);
+    this.frames.push(image);
+    if (this.frames.length === FRAMES_PER_PACK) await this.write();
+    else while (this.writing.size >= this.maxWriting) await Promise.race(this.writing);
+  }
+
+  /** Stores the frames of an unfinished last pack, and waits for every pack being stored. */
+  async flush(): Promise<void> {
+    if (this.frames.length > 0) await this.write();
+    await Promise.all(this.writing);
+  }
+
+  private write(): Promise<void> {
+    const { first, frames } = this;
+    this.frames = [];
+    this.first = first + frames.length;
+    const write: Promise<void> = this.store(first, encodeFramePack(first, frames), frames.length).finally(() => this.writing.delete(write));
+    this.writing.add(write);
+    return write;
+  }
+}
