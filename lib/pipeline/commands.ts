@@ -9,7 +9,7 @@ import { probeMedia } from "@/lib/media/probe";
 import { mediaName } from "@/lib/media/untrusted-input";
 import { MediaError } from "@/lib/media/errors";
 import { sendFrameJobs, sendVideoJob } from "@/lib/queue/boss";
-import { readPackedFrame } from "@/lib/storage/frame-packs";
+import { FramePackReader } from "@/lib/storage/frame-packs";
 import { videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "./context";
 import { DomainError, videoNotFound } from "./errors";
@@ -199,8 +199,10 @@ export async function encodeAnyway(ctx: PipelineContext, videoId: string): Promi
     }
     const failed = await lockFailedFrameIndexes(tx, videoId);
     const keys = videoKeys(videoId);
+    // Failures come in stretches: each pack of originals is read once.
+    const originals = new FramePackReader(ctx.storage);
     for (const frameIndex of failed) {
-      const original = await readPackedFrame(ctx.storage, videoId, frameIndex);
+      const original = await originals.frame(videoId, frameIndex);
       if (!original) throw new DomainError("conflict", "frames_missing", `The original image of frame ${frameIndex} is not in storage: encode anyway cannot use it.`);
       await ctx.storage.put(keys.enhancedFrame(frameIndex), original, "image/jpeg");
     }

@@ -7,9 +7,9 @@ import type { Storage } from "./storage";
 // the way extraction produces them (in order). On S3 one PUT carries 32
 // frames instead of 32 PUTs (a request costs about as much as its bytes at
 // this size, and AWS bills PUTs); on a local disk it is one file instead of
-// 32. A frame is read out of its pack: the engine reads a pack once and keeps
-// it for the frames after (FramePackReader), a single image (the dashboard's
-// original frame, "encode anyway") is read with two ranged reads.
+// 32. A frame is read out of its pack: the engine (and "encode anyway") reads
+// a pack once and keeps it for the frames after (FramePackReader); a single
+// image (the dashboard's original frame) is read with two ranged reads.
 //
 // The layout is fixed for stored videos: pack of frame i starts at
 // i - i % FRAMES_PER_PACK (keys.framePack). Bytes, big-endian:
