@@ -137,11 +137,14 @@ export class FramePackReader {
       this.packs.delete(key);
       this.packs.set(key, pack);
     } else {
-      pack = this.storage.get(key);
-      this.packs.set(key, pack);
-      pack.then(
-        (data) => (data ? this.account(key, data.length) : this.forget(key)),
-        () => this.forget(key),
+      const fetched = this.storage.get(key);
+      pack = fetched;
+      this.packs.set(key, fetched);
+      // Only while this fetch is still the one remembered (it may have been pushed out, and the pack fetched again).
+      const current = () => this.packs.get(key) === fetched;
+      fetched.then(
+        (data) => current() && (data ? this.account(key, data.length) : this.forget(key)),
+        () => current() && this.forget(key),
       );
     }
     const data = await pack;
@@ -149,7 +152,6 @@ export class FramePackReader {
   }
 
   private account(key: string, size: number) {
-    if (!this.packs.has(key)) return;
     this.sizes.set(key, size);
     this.bytes += size;
     for (const oldest of this.packs.keys()) {
