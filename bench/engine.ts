@@ -32,8 +32,7 @@ import type { PipelineContext } from "../lib/pipeline/context";
 import { advanceVideo } from "../lib/pipeline/flow";
 import { insertFrames } from "../lib/pipeline/sql/insert-frames";
 import { createBoss, createQueues, FRAME_RUN } from "../lib/queue/boss";
-import { FramePackWriter } from "../lib/storage/frame-packs";
-import { videoKeys } from "../lib/storage/keys";
+import { storeFramePacks } from "../test/support/seed";
 import { seedEnhancingVideoRows } from "./seed";
 import type { FrameStore } from "../lib/storage/frame-store";
 import { localStorage } from "../lib/storage/local-storage";
@@ -227,9 +226,7 @@ async function engineThroughput(url: string, tmp: string, frames: "memory" | "fi
   const videoId = await seedEnhancingVideoRows(pool, FRAMES);
   // Tiny frames, stored in packs as extraction stores them: the no-op enhancer reads them and writes its results like real frames.
   const body = Buffer.alloc(256, 1);
-  const packs = new FramePackWriter((first, pack) => ctx.storage.put(videoKeys(videoId).framePack(first), pack));
-  for (let i = 0; i < FRAMES; i++) await packs.add(i, body);
-  await packs.flush();
+  await storeFramePacks(ctx.storage, videoId, Array.from({ length: FRAMES }, () => body));
   await transaction(pool, async (tx) => {
     await tx.query(`UPDATE video_stages SET status = 'pending' WHERE video_id = $1 AND name = 'enhance'`, [videoId]);
     await advanceVideo(tx, ctx, videoId); // starts enhance and sends the frame jobs

@@ -16,7 +16,6 @@ import type { Storage } from "./storage";
 //   "FWFP" | first frame index u32 | count u32 | count + 1 offsets u32 | images
 // offsets are from the start of the images; image k is [offset k, offset k+1).
 
-export { FRAMES_PER_PACK };
 const MAGIC = Buffer.from("FWFP");
 const FIXED = 12;
 /** The longest header of a pack (a full one): what one ranged read fetches to find a frame. */
@@ -26,14 +25,9 @@ export class FramePackError extends Error {
   override name = "FramePackError";
 }
 
-/** The first frame of the pack that holds frame `index`. */
-export function packStart(index: number): number {
-  return index - (index % FRAMES_PER_PACK);
-}
-
 /** One pack of the frames first, first + 1, … (at most FRAMES_PER_PACK, all of one pack). */
 export function encodeFramePack(first: number, frames: Buffer[]): Buffer {
-  if (frames.length === 0 || frames.length > FRAMES_PER_PACK || packStart(first) !== first) {
+  if (frames.length === 0 || frames.length > FRAMES_PER_PACK || first % FRAMES_PER_PACK !== 0) {
     throw new FramePackError(`a pack holds 1-${FRAMES_PER_PACK} frames from a multiple of ${FRAMES_PER_PACK} (got ${frames.length} from ${first})`);
   }
   const header = Buffer.alloc(FIXED + 4 * (frames.length + 1));
@@ -56,7 +50,7 @@ interface PackHeader {
   span(k: number): { start: number; end: number };
 }
 
-/** Reads a pack's header from its first bytes (at least the whole header); checks it against the key's first frame. */
+/** Reads and checks a pack's header from its first bytes (at least the whole header). */
 function readHeader(bytes: Buffer, key: string): PackHeader {
   const bad = (why: string) => new FramePackError(`the frame pack ${key} is not readable: ${why}`);
   if (bytes.length < FIXED || !bytes.subarray(0, 4).equals(MAGIC)) throw bad("no pack header");

@@ -22,9 +22,8 @@ export interface FrameStore {
 const readers = new WeakMap<Storage, FramePackReader>();
 
 export function storageFrameStore(storage: Storage): FrameStore {
-  let packs = readers.get(storage);
-  if (!packs) readers.set(storage, (packs = new FramePackReader(storage)));
-  const reader = packs;
+  const reader = readers.get(storage) ?? new FramePackReader(storage);
+  readers.set(storage, reader);
   return {
     async readSource(videoId, i) {
       const data = await reader.frame(videoId, i);
