@@ -210,8 +210,7 @@ async function rawPgBoss(url: string, postgres: (() => number) | null): Promise<
 const memoryFrames: FrameStore = {
   readSource: async () => SMALL_FRAME,
   hasResult: async () => false,
-  writeResult: async () => {},
-  persistResults: async () => {},
+  writeResults: async () => {},
 };
 const SMALL_FRAME = Buffer.alloc(256, 1);
 

@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { startFakeEnhancer } from "@/lib/enhance/fake-service";
-import { videoPaths } from "@/lib/storage/paths";
+import { EnhancedFrames } from "@/lib/pipeline/enhanced-frames";
 import { createTestPipeline } from "./support/pipeline";
 import { seedEnhancingVideo, stageRow, startEnhance } from "./support/seed";
 import { waitFor } from "./support/wait";
@@ -152,7 +151,7 @@ describe("a fleet of worker processes", async () => {
       const { rows } = await ctx.pool.query(`SELECT error FROM frame_attempts WHERE video_id = $1 AND frame_index = $2`, [id, frame]);
       expect(rows, `frame ${frame}`).toHaveLength(1);
       expect(rows[0].error.errorClass).toBe("InvalidResponse");
-      const meta = await sharp(await readFile(videoPaths(dataDir, id).enhancedFrame(frame))).metadata();
+      const meta = await sharp((await new EnhancedFrames(ctx.pool, ctx.storage, id).read(frame))!).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(["jpeg", 64, 48]);
     }
     await stopAll();

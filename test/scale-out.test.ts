@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startFakeEnhancer } from "@/lib/enhance/fake-service";
+import { FramePackReader } from "@/lib/storage/frame-packs";
 import { videoKeys } from "@/lib/storage/keys";
 import { s3Storage } from "@/lib/storage/s3-storage";
 import { inspectFile, makeClip } from "./support/clips";
@@ -123,11 +124,17 @@ describe("scale out: web A + web B, two workers without a shared disk, one bucke
     const victim = workers.find((w) => holders.some((h) => h.pid === w.worker.child.pid)) ?? workers[0]!;
     victim.worker.child.kill("SIGKILL");
     await victim.worker.exited;
-    // What was stored at the kill: these frames must never be sent again.
     const keys = videoKeys(videoId);
+    // What was stored at the kill (in the pack each row names, recorded or
+    // not): these frames must never be sent again.
     const frameCount = (await stage()).total;
+    const { rows: named } = await pool.query<{ frame_index: number; result_pack: string }>(
+      `SELECT frame_index, result_pack FROM frame_executions WHERE video_id = $1 AND result_pack IS NOT NULL ORDER BY frame_index`,
+      [videoId],
+    );
+    const packs = new FramePackReader(storage);
     const stored: number[] = [];
-    for (let i = 0; i < frameCount; i++) if (await storage.head(keys.enhancedFrame(i))) stored.push(i);
+    for (const r of named) if (await packs.result(videoId, r.frame_index, r.result_pack)) stored.push(r.frame_index);
     const callsAtKill = { ...fake.stats().perKey };
     expect(stored.length).toBeGreaterThanOrEqual(20);
 

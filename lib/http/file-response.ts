@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { DomainError } from "@/lib/pipeline/errors";
 import type { ServedFile } from "@/lib/pipeline/queries/video-files";
-import { readPackedFrame } from "@/lib/storage/frame-packs";
+import { readPackedFrame, readResultFrame } from "@/lib/storage/frame-packs";
 import type { Storage } from "@/lib/storage/storage";
 
 /**
@@ -18,10 +18,11 @@ export async function storedObjectResponse(request: Request, storage: Storage, k
   return rangedResponse(request, info.size, contentType, info.modified, (range) => body(storage, key, missing, range));
 }
 
-/** A served file: a stored object, or one frame read out of a pack of extracted frames (served from memory, ranges and all). */
+/** A served file: a stored object, or one frame read out of a pack (served from memory, ranges and all). */
 export async function servedFileResponse(request: Request, storage: Storage, file: ServedFile): Promise<Response> {
   if (file.packedFrame === undefined) return storedObjectResponse(request, storage, file.key, file.contentType, file.missing);
-  const bytes = await readPackedFrame(storage, file.packedFrame.videoId, file.packedFrame.index);
+  const { videoId, index, resultPack } = file.packedFrame;
+  const bytes = resultPack === undefined ? await readPackedFrame(storage, videoId, index) : await readResultFrame(storage, videoId, index, resultPack);
   if (!bytes) throw new DomainError("not_found", "not_ready", file.missing);
   return rangedResponse(request, bytes.length, file.contentType, null, async ({ start, end }) => new Uint8Array(bytes.subarray(start, end + 1)));
 }

@@ -3,12 +3,11 @@ import { renderMetrics } from "@/lib/metrics/prometheus";
 import { readMetricsSnapshot } from "@/lib/metrics/snapshot";
 import { countingEnhancer, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
-import { copyOriginalToEnhanced, seedEnhancingVideo, stageRow } from "@/test/support/seed";
+import { seedEnhancingVideo, storeResultsAndDie, stageRow } from "@/test/support/seed";
 import { waitFor } from "@/test/support/wait";
 import { deleteVideo } from "./commands";
 import { processFrameJobs, type EngineOptions } from "./frame-engine";
 import { getCallCostTotals, getVideoCosts } from "./queries/costs";
-import { claimFrames } from "./sql/claim-frames";
 
 // Cost and calls (issue 12): the counters the frame engine keeps, through the
 // real engine and PostgreSQL, with duplicate deliveries, a retry, a lapsed
@@ -24,9 +23,7 @@ describe("enhancer call counters", async () => {
     // Frame 2 fails once with a 503 and succeeds on its retry.
     const counter = countingEnhancer({ fail: (i, call) => (i === 2 && call === 1 ? transient() : null) });
     // Frame 3: a worker claimed it, wrote its result and died before recording it.
-    await claimFrames(ctx.pool, id, [3], "dead", 30);
-    await copyOriginalToEnhanced(ctx.storage, id, 3);
-    await ctx.pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = 3`, [id]);
+    await storeResultsAndDie(ctx.pool, ctx.storage, id, [3]);
 
     await processFrameJobs(engine(counter.enhancer), jobs(id, [0, 1, 2, 3]));
     expect(await getVideoCosts(ctx.pool, id, undefined)).toMatchObject({ calls: 3, succeeded: 2, repeated: 0, skippedDelivered: 0, skippedRecovered: 1 });

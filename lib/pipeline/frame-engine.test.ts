@@ -8,12 +8,13 @@ import { createEnhancer } from "@/lib/enhance/enhancer";
 import { startFakeEnhancer } from "@/lib/enhance/fake-service";
 import { countingEnhancer, permanent, transient } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
-import { copyOriginalToEnhanced, enhanceJobs, jobCount, seedEnhancingVideo, stageRow, startEnhance } from "@/test/support/seed";
+import { enhanceJobs, jobCount, seedEnhancingVideo, stageRow, startEnhance, storeResultsAndDie } from "@/test/support/seed";
 import { existsSync } from "node:fs";
 import { storageFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import { videoPaths } from "@/lib/storage/paths";
 import { cancelVideo, deleteVideo, encodeAnyway, retryFrames } from "./commands";
 import { finishEnhanceWhenDone } from "./flow";
+import { EnhancedFrames } from "./enhanced-frames";
 import { processFrameJobs, type EngineOptions } from "./frame-engine";
 import { getVideoCosts } from "./queries/costs";
 import { claimFrames } from "./sql/claim-frames";
@@ -199,10 +200,8 @@ describe("the frame engine", async () => {
 
   it("records a frame whose output was written before a crash without calling the enhancer again", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 2 });
-    // A worker claimed frame 1, wrote its result, and died before recording it.
-    await claimFrames(ctx.pool, id, [1], "dead", 30);
-    await copyOriginalToEnhanced(ctx.storage, id, 1);
-    await ctx.pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = 1`, [id]);
+    // A worker claimed frame 1, stored its result, and died before recording it.
+    await storeResultsAndDie(ctx.pool, ctx.storage, id, [1]);
     const counter = countingEnhancer();
     await processFrameJobs(engine(counter.enhancer), jobs(id, [0, 1]));
     expect(counter.calls.get(`${id}:1`)).toBeUndefined();
@@ -254,21 +253,39 @@ describe("the frame engine", async () => {
     expect(await jobCount(ctx, "encode", id)).toBe(0);
   });
 
-  it("makes the results durable (fsync) before any row says succeeded", async () => {
+  it("stores a claim's results as one pack before any row says succeeded, and each row names it", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 4 });
     const local = storageFrameStore(ctx.storage);
-    const persisted: { frames: number[]; statuses: string[] }[] = [];
+    const stored: { pack: string; frames: number[]; statuses: string[] }[] = [];
     const store: FrameStore = {
       ...local,
-      persistResults: async (videoId, frames) => {
+      writeResults: async (videoId, pack, frames) => {
+        await local.writeResults(videoId, pack, frames);
         const { rows } = await ctx.pool.query(`SELECT status FROM frame_executions WHERE video_id = $1 ORDER BY frame_index`, [videoId]);
-        persisted.push({ frames: [...frames].sort(), statuses: rows.map((r) => r.status) });
-        await local.persistResults(videoId, frames);
+        stored.push({ pack, frames: frames.map((f) => f.index).sort(), statuses: rows.map((r) => r.status) });
       },
     };
     await processFrameJobs({ ...engine(countingEnhancer().enhancer), frames: store }, jobs(id, range(4)));
-    expect(persisted).toEqual([{ frames: [0, 1, 2, 3], statuses: ["running", "running", "running", "running"] }]);
+    expect(stored).toEqual([{ pack: expect.stringMatching(/^000000-[0-9a-f]{12}$/), frames: [0, 1, 2, 3], statuses: ["running", "running", "running", "running"] }]);
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 4 });
+    const { rows } = await ctx.pool.query(`SELECT DISTINCT result_pack FROM frame_executions WHERE video_id = $1`, [id]);
+    expect(rows).toEqual([{ result_pack: stored[0]!.pack }]);
+    const enhanced = new EnhancedFrames(ctx.pool, ctx.storage, id);
+    for (const i of range(4)) expect((await enhanced.read(i))?.subarray(0, 2), `frame ${i}`).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+
+  it("fails the frames of a pack that cannot be stored (a full disk) for a retry, and records none", async () => {
+    const id = await seedEnhancingVideo(ctx, { frames: 3 });
+    const full: FrameStore = {
+      ...storageFrameStore(ctx.storage),
+      writeResults: async () => {
+        throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      },
+    };
+    await processFrameJobs({ ...engine(countingEnhancer().enhancer), frames: full }, jobs(id, range(3)));
+    const { rows } = await ctx.pool.query(`SELECT status, attempts, last_error->>'message' AS message FROM frame_executions WHERE video_id = $1 ORDER BY frame_index`, [id]);
+    expect(rows).toEqual(range(3).map(() => ({ status: "pending", attempts: 1, message: expect.stringMatching(/ENOSPC/) })));
+    expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "running", succeeded: 0, pending: 3 });
   });
 
   it("claims only the frames of a run that are not done yet, and counts the others as skipped deliveries", async () => {

@@ -6,6 +6,7 @@ import type { Enhancer } from "@/lib/enhance/enhancer";
 import { classifyError, errorFingerprint, type EnhanceError } from "@/lib/enhance/errors";
 import { sendFrameJobs } from "@/lib/queue/boss";
 import type { FrameJob } from "@/lib/queue/jobs";
+import { newResultPackName } from "@/lib/storage/frame-packs";
 import { storageFrameStore, type FrameStore } from "@/lib/storage/frame-store";
 import type { PipelineContext } from "./context";
 import type { VideoStops } from "./video-stops";
@@ -36,7 +37,8 @@ export interface EngineOptions {
 }
 
 type Outcome =
-  | { kind: "done"; frame: ClaimedFrame }
+  // pack: where the result is stored; image: a result of this claim, still to be stored (in this claim's pack).
+  | { kind: "done"; frame: ClaimedFrame; pack: string; image?: Buffer }
   | { kind: "failed"; frame: ClaimedFrame; error: EnhanceError; startedAt: Date; durationMs: number }
   | { kind: "deferred"; frame: ClaimedFrame; waitMs: number };
 
@@ -75,7 +77,9 @@ export async function processFrameJobs(opts: EngineOptions, jobs: FrameJob[]): P
 
 async function processVideoFrames(opts: EngineOptions, videoId: string, frameIndexes: number[]): Promise<void> {
   const { ctx } = opts;
-  const claimed = await claimFrames(ctx.pool, videoId, frameIndexes, opts.workerId, opts.leaseSeconds);
+  // The results of this chunk are stored together, as one pack (one PUT), named before the claim.
+  const pack = newResultPackName(Math.min(...frameIndexes));
+  const claimed = await claimFrames(ctx.pool, videoId, frameIndexes, opts.workerId, opts.leaseSeconds, pack);
   if (claimed.length < frameIndexes.length) await countSkippedDeliveries(ctx.pool, videoId, frameIndexes);
   if (claimed.length === 0) return;
   const heartbeat = setInterval(() => {
@@ -88,11 +92,11 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   try {
     const size = await frameSize(ctx.pool, videoId);
     const store = opts.frames ?? storageFrameStore(ctx.storage);
-    outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(batch, store, videoId, size, frame, calls));
-    // The results are made durable before any row says succeeded. If this
-    // throws, nothing is settled: the leases lapse and the re-claimed frames
-    // find their results in place (recorded without a new call).
-    await store.persistResults(videoId, outcomes.flatMap((o) => (o.kind === "done" ? [o.frame.frameIndex] : [])));
+    outcomes = await mapLimit(claimed, opts.concurrency, (frame) => enhanceFrame(batch, store, videoId, size, frame, pack, calls));
+    // The results are stored, durably, before any row says succeeded. If the
+    // worker dies after this, the re-claimed frames find their results in
+    // this pack (their rows name it) and are recorded without a new call.
+    outcomes = await storeResults(store, videoId, pack, outcomes);
   } catch (error) {
     // Nothing is settled, but the calls made were paid for.
     await withDeadlockRetry(() => recordCalls(ctx.pool, videoId, calls));
@@ -104,13 +108,21 @@ async function processVideoFrames(opts: EngineOptions, videoId: string, frameInd
   await settle(opts, videoId, outcomes, calls);
 }
 
-async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: string, size: { width: number; height: number }, frame: ClaimedFrame, calls: BatchCalls): Promise<Outcome> {
-  // Durable results: the output is written (temp + rename) before the row is
-  // marked. Found in place after a crash, it is recorded without a new call.
-  // Only a frame claimed before can have one (on a first claim, skip the lookup).
-  if (frame.attempts > 1 && (await store.hasResult(videoId, frame.frameIndex))) {
+async function enhanceFrame(
+  opts: EngineOptions,
+  store: FrameStore,
+  videoId: string,
+  size: { width: number; height: number },
+  frame: ClaimedFrame,
+  pack: string,
+  calls: BatchCalls,
+): Promise<Outcome> {
+  // Durable results: the output is stored before the row is marked. Found in
+  // the pack of the frame's previous claim after a crash, it is recorded
+  // without a new call. Only a frame claimed before can have one.
+  if (frame.attempts > 1 && frame.previousPack && (await store.hasResult(videoId, frame.frameIndex, frame.previousPack))) {
     calls.recovered++;
-    return { kind: "done", frame };
+    return { kind: "done", frame, pack: frame.previousPack };
   }
   if (opts.signal?.aborted) return { kind: "deferred", frame, waitMs: 0 };
   const startedAt = new Date();
@@ -129,16 +141,22 @@ async function enhanceFrame(opts: EngineOptions, store: FrameStore, videoId: str
   });
   made.succeeded = call.status === "enhanced";
   if (call.status === "refused") return { kind: "deferred", frame, waitMs: call.waitMs };
-  if (call.status === "enhanced") {
-    try {
-      await store.writeResult(videoId, frame.frameIndex, call.image);
-      return { kind: "done", frame };
-    } catch (raw) {
-      // A full disk: the result is lost, the frame has to be tried again.
-      return failed(frame, classifyError(raw), startedAt);
-    }
-  }
+  if (call.status === "enhanced") return { kind: "done", frame, pack, image: call.image };
   return failed(frame, call.error, startedAt);
+}
+
+/** Stores this claim's results as one pack. When that fails (a full disk), they are lost: each of those frames failed its attempt. */
+async function storeResults(store: FrameStore, videoId: string, pack: string, outcomes: Outcome[]): Promise<Outcome[]> {
+  const fresh = outcomes.flatMap((o) => (o.kind === "done" && o.image ? [{ index: o.frame.frameIndex, image: o.image }] : []));
+  if (fresh.length === 0) return outcomes;
+  const startedAt = new Date();
+  try {
+    await store.writeResults(videoId, pack, fresh);
+    return outcomes.map((o) => (o.kind === "done" ? { kind: "done", frame: o.frame, pack: o.pack } : o));
+  } catch (raw) {
+    const error = classifyError(raw);
+    return outcomes.map((o) => (o.kind === "done" && o.image ? failed(o.frame, error, startedAt) : o));
+  }
 }
 
 function failed(frame: ClaimedFrame, error: EnhanceError, startedAt: Date): Outcome {
@@ -156,11 +174,11 @@ function frameFailure(error: EnhanceError): Failure {
 async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[], calls: BatchCalls): Promise<void> {
   const { ctx } = opts;
   const now = Date.now();
-  const done: ClaimedFrame[] = [];
+  const done: (ClaimedFrame & { pack: string })[] = [];
   const deferred: { frame: ClaimedFrame; waitMs: number }[] = [];
   const failed: { o: Extract<Outcome, { kind: "failed" }>; retryAt: Date | null }[] = [];
   for (const o of outcomes) {
-    if (o.kind === "done") done.push(o.frame);
+    if (o.kind === "done") done.push({ ...o.frame, pack: o.pack });
     else if (o.kind === "deferred") deferred.push(o);
     else {
       const decision = decide(frameFailure(o.error), { attempt: o.frame.attempts, attemptLimit: o.frame.attemptLimit }, now);
@@ -187,7 +205,7 @@ async function settle(opts: EngineOptions, videoId: string, outcomes: Outcome[],
   const unfinishedCalls = calls.calls.filter((c) => !finished.has(c.id));
   if (unfinishedCalls.length > 0) await withDeadlockRetry(() => recordCalls(ctx.pool, videoId, { calls: unfinishedCalls, recovered: 0 }));
   const called = new Set(calls.calls.map((c) => c.id));
-  const completion = await withDeadlockRetry(() => completeFrames(ctx.pool, videoId, done.map((f) => ({ ...outcome(f), called: called.has(f.id) })), "enhanced", calls.recovered));
+  const completion = await withDeadlockRetry(() => completeFrames(ctx.pool, videoId, done.map((f) => ({ ...outcome(f), called: called.has(f.id), pack: f.pack })), "enhanced", calls.recovered));
   if (completion.uncounted.length > 0) {
     const fencedOut = new Set(completion.uncounted);
     await withDeadlockRetry(() => recordCalls(ctx.pool, videoId, { calls: calls.calls.filter((c) => fencedOut.has(c.id)), recovered: 0 }));

@@ -1,6 +1,7 @@
 import { copyFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readResultFrame } from "@/lib/storage/frame-packs";
 import { videoKeys } from "@/lib/storage/keys";
 import { s3Storage } from "@/lib/storage/s3-storage";
 import { Scratch } from "@/lib/storage/scratch";
@@ -8,11 +9,10 @@ import { inspectFile, makeClip } from "@/test/support/clips";
 import { countingEnhancer } from "@/test/support/enhancers";
 import { createTestPipeline, startTestWorker, videoStatus } from "@/test/support/pipeline";
 import { startS3 } from "@/test/support/s3";
-import { copyOriginalToEnhanced, seedEnhancingVideo, stageRow } from "@/test/support/seed";
+import { seedEnhancingVideo, storeResultsAndDie, stageRow } from "@/test/support/seed";
 import { waitFor } from "@/test/support/wait";
 import { createVideo, deleteVideo } from "./commands";
 import { processFrameJobs } from "./frame-engine";
-import { claimFrames } from "./sql/claim-frames";
 
 // The pipeline with STORAGE=s3 against a real S3-protocol server (s3rver)
 // through the AWS SDK v3: every file of the video is an object, and neither
@@ -40,7 +40,10 @@ describe("the pipeline on S3 storage", async () => {
     const keys = videoKeys(id);
     // 60 frames in two packs (32 + 28).
     expect(await storage.usage(keys.framesPrefix)).toMatchObject({ objects: 2 });
-    expect(await storage.usage(keys.enhancedPrefix)).toMatchObject({ objects: 60 });
+    // The enhanced frames: one pack per claim, each named by its frames' rows.
+    const { rows: named } = await pool.query<{ n: number }>(`SELECT count(DISTINCT result_pack)::int AS n FROM frame_executions WHERE video_id = $1 AND status = 'succeeded'`, [id]);
+    expect(named[0]!.n).toBeLessThan(60);
+    expect(await storage.usage(keys.enhancedPrefix)).toMatchObject({ objects: named[0]!.n });
     expect(await storage.head(keys.audio)).not.toBeNull();
     expect(await storage.head(keys.thumbnail("poster.webp"))).not.toBeNull();
     const output = path.join(dataDir, "output.mp4");
@@ -61,10 +64,8 @@ describe("the pipeline on S3 storage", async () => {
 
   it("records a re-claimed frame whose result object exists without calling the enhancer", async () => {
     const id = await seedEnhancingVideo(ctx, { frames: 2 });
-    await claimFrames(pool, id, [1], "dead", 30);
-    // The dead worker had PUT the result object, then died before recording it.
-    await copyOriginalToEnhanced(storage, id, 1);
-    await pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = 1`, [id]);
+    // A worker had PUT the pack of its result, then died before recording it.
+    const deadPack = await storeResultsAndDie(pool, storage, id, [1]);
     const counter = countingEnhancer();
     await processFrameJobs({ ctx, workerId: "w", enhancer: counter.enhancer, leaseSeconds: 30, concurrency: 2 }, [0, 1].map((frameIndex) => ({ videoId: id, frameIndex })));
     expect(counter.calls.get(`${id}:1`)).toBeUndefined();
@@ -76,6 +77,9 @@ describe("the pipeline on S3 storage", async () => {
     expect(await stageRow(ctx, id, "enhance")).toMatchObject({ status: "succeeded", succeeded: 2 });
     const { rows: calls } = await pool.query<{ frame_index: number; enhancer_calls: number }>(`SELECT frame_index, enhancer_calls FROM frame_executions WHERE video_id = $1 ORDER BY frame_index`, [id]);
     expect(calls).toEqual([{ frame_index: 0, enhancer_calls: 1 }, { frame_index: 1, enhancer_calls: 0 }]);
-    expect(await storage.head(videoKeys(id).enhancedFrame(0))).not.toBeNull();
+    const { rows: packs } = await pool.query<{ result_pack: string }>(`SELECT result_pack FROM frame_executions WHERE video_id = $1 ORDER BY frame_index`, [id]);
+    expect(packs[1]!.result_pack).toBe(deadPack);
+    expect(packs[0]!.result_pack).not.toBe(deadPack);
+    for (const [i, { result_pack }] of packs.entries()) expect(await readResultFrame(storage, id, i, result_pack), `frame ${i}`).not.toBeNull();
   });
 });

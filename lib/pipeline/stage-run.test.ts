@@ -1,10 +1,11 @@
 import { unlinkSync, copyFileSync } from "node:fs";
+import path from "node:path";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { countingEnhancer } from "@/test/support/enhancers";
 import { createTestPipeline } from "@/test/support/pipeline";
 import { seedEnhancingVideo, stageRow } from "@/test/support/seed";
-import { videoPaths } from "@/lib/storage/paths";
+import { videoKeys } from "@/lib/storage/keys";
 import { processFrameJobs } from "./frame-engine";
 import { retryStages } from "./retry-stages";
 import { runEncode } from "./runners/encode";
@@ -69,16 +70,18 @@ describe("stage runs: retried when transient, failed with the reason when not, r
 
   it("a permanent error fails at once; the operator's stage retry re-runs encode without re-enhancing a frame", async () => {
     const { id, counter } = await enhanced();
-    const paths = videoPaths(ctx.dataDir, id);
-    copyFileSync(paths.enhancedFrame(2), `${paths.enhancedFrame(2)}.bak`);
-    unlinkSync(paths.enhancedFrame(2));
+    // The pack holding frame 2's enhanced image goes missing.
+    const { rows } = await ctx.pool.query(`SELECT result_pack FROM frame_executions WHERE video_id = $1 AND frame_index = 2`, [id]);
+    const pack = path.join(ctx.dataDir, videoKeys(id).resultPack(rows[0].result_pack));
+    copyFileSync(pack, `${pack}.bak`);
+    unlinkSync(pack);
     await runStageAttempt(ctx, "encode", runEncode, { videoId: id, attempt: 1 });
     expect(await stageRow(ctx, id, "encode")).toMatchObject({ status: "failed", error: { code: "frames_missing", attempt: 1 } });
     expect((await jobs(id, "encode")).length).toBe(1);
     expect((await ctx.pool.query(`SELECT status FROM videos WHERE id = $1`, [id])).rows[0].status).toBe("failed");
 
     await expect(retryStages(ctx, id, ["thumbnails"])).rejects.toThrow(/Only failed stages can be retried: thumbnails is (running|pending|succeeded)/);
-    copyFileSync(`${paths.enhancedFrame(2)}.bak`, paths.enhancedFrame(2));
+    copyFileSync(`${pack}.bak`, pack);
     expect(await retryStages(ctx, id, ["encode"])).toEqual({ requeued: 0, stages: ["encode"] });
     expect(await stageRow(ctx, id, "encode")).toMatchObject({ status: "running", error: null });
     expect((await ctx.pool.query(`SELECT status FROM videos WHERE id = $1`, [id])).rows[0].status).toBe("processing");

@@ -3,13 +3,24 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { startS3 } from "@/test/support/s3";
-import { encodeFramePack, FramePackError, FramePackReader, FramePackWriter, frameFromPack, readPackedFrame } from "./frame-packs";
+import {
+  encodeFramePack,
+  encodeResultPack,
+  FramePackError,
+  FramePackReader,
+  FramePackWriter,
+  frameFromPack,
+  MAX_RESULT_PACK_FRAMES,
+  newResultPackName,
+  readPackedFrame,
+  readResultFrame,
+} from "./frame-packs";
 import { FRAMES_PER_PACK, videoKeys } from "./keys";
 import { localStorage } from "./local-storage";
 import { s3Storage } from "./s3-storage";
 import type { Storage } from "./storage";
 
-// Packs of extracted frames, against both backends (the local disk and a
+// Packs of extracted and of enhanced frames, against both backends (the local disk and a
 // real S3-protocol server through the AWS SDK).
 
 const s3 = await startS3();
@@ -56,6 +67,20 @@ describe("frame packs", () => {
     expect(() => frameFromPack(pack.subarray(0, pack.length - 1), 1, "k")).toThrow(/cut short/);
   });
 
+  it("a pack of enhanced frames holds any distinct frames of a video, in the order given", () => {
+    const frames = [9, 3, 40, 5].map((index) => ({ index, image: image(index) }));
+    const pack = encodeResultPack(frames);
+    for (const { index } of frames) expect(frameFromPack(pack, index)).toEqual(image(index));
+    for (const absent of [0, 4, 10, 41]) expect(frameFromPack(pack, absent)).toBeNull();
+    expect(() => encodeResultPack([])).toThrow(FramePackError);
+    expect(() => encodeResultPack([frames[0]!, frames[0]!])).toThrow(/distinct/);
+    expect(() => encodeResultPack(Array.from({ length: MAX_RESULT_PACK_FRAMES + 1 }, (_, index) => ({ index, image: image(0) })))).toThrow(FramePackError);
+    expect(() => frameFromPack(pack.subarray(0, 20), 9, "k")).toThrow(/header is cut short/);
+    expect(newResultPackName(1234)).toMatch(/^001234-[0-9a-f]{12}$/);
+    expect(newResultPackName(1234)).not.toBe(newResultPackName(1234));
+    expect(() => videoKeys("v").resultPack("../x")).toThrow(/not the name of a pack/);
+  });
+
   it("the writer takes frames in order only, stores full packs as they fill and the rest at flush", async () => {
     const storage = localStorage(path.join(work, "writer"));
     expect(await store(storage, "v-writer", 70)).toEqual([
@@ -100,6 +125,28 @@ describe.each([
     expect(await readPackedFrame(storage, videoId, 7)).toEqual(image(7));
     expect(await new FramePackReader(storage).frame(videoId, 7)).toEqual(image(7));
     expect(await readPackedFrame(storage, videoId, 8)).toBeNull();
+  });
+
+  it("reads an enhanced frame out of the pack its row names (ranged reads, a header longer than the first read too), or stored alone", async () => {
+    const storage = make();
+    const videoId = `${kind}-results`;
+    const small = newResultPackName(8);
+    await storage.put(videoKeys(videoId).resultPack(small), encodeResultPack([8, 10, 11].map((index) => ({ index, image: image(index) }))));
+    // 600 frames: a 4.8 KB header, more than the first ranged read.
+    const big = newResultPackName(1000);
+    await storage.put(videoKeys(videoId).resultPack(big), encodeResultPack(Array.from({ length: 600 }, (_, k) => ({ index: 1000 + k, image: image(k) }))));
+    await storage.put(videoKeys(videoId).enhancedFrame(12), image(12));
+    expect(await readResultFrame(storage, videoId, 10, small)).toEqual(image(10));
+    expect(await readResultFrame(storage, videoId, 9, small)).toBeNull();
+    expect(await readResultFrame(storage, videoId, 1599, big)).toEqual(image(599));
+    expect(await readResultFrame(storage, videoId, 12, null)).toEqual(image(12));
+    expect(await readResultFrame(storage, videoId, 13, null)).toBeNull();
+    expect(await readResultFrame(storage, videoId, 8, newResultPackName(8))).toBeNull();
+    const reader = new FramePackReader(storage);
+    expect(await reader.result(videoId, 1599, big)).toEqual(image(599));
+    expect(await reader.result(videoId, 11, small)).toEqual(image(11));
+    expect(await reader.result(videoId, 12, null)).toEqual(image(12));
+    expect(await reader.result(videoId, 9, small)).toBeNull();
   });
 
   it("the reader fetches each pack once for all its frames (concurrent reads share a fetch) and forgets packs beyond its budget", async () => {

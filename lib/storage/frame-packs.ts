@@ -1,10 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { FRAMES_PER_PACK, videoKeys } from "./keys";
 import type { Storage } from "./storage";
 
 // A video's extracted frames are stored FRAMES_PER_PACK to an object (a
-// "pack"), not one object per frame. Every frame is still its own image,
-// job, execution row and result; only the source images travel together,
-// the way extraction produces them (in order). On S3 one PUT carries 32
+// "pack"), not one object per frame, and so are enhanced frames (below).
+// Every frame is still its own image, job, execution row and result; only
+// the images travel together: the source images the way extraction
+// produces them (in order), the results the way a claim enhances them. On S3 one PUT carries 32
 // frames instead of 32 PUTs (a request costs about as much as its bytes at
 // this size, and AWS bills PUTs); on a local disk it is one file instead of
 // 32. A frame is read out of its pack: the engine (and "encode anyway") reads
@@ -21,6 +23,19 @@ const FIXED = 12;
 /** The longest header of a pack (a full one): what one ranged read fetches to find a frame. */
 export const MAX_PACK_HEADER = FIXED + 4 * (FRAMES_PER_PACK + 1);
 
+// Enhanced frames are packed too: one pack per chunk of frames a claim
+// enhanced (lib/pipeline/frame-engine.ts), written before their rows are
+// marked, named in each row (frame_executions.result_pack). A chunk's frames
+// need not follow each other (a failed frame is left out, a retried one
+// comes alone), so the header lists each image's frame:
+//   "FWRP" | count u32 | count frame indexes u32 | count + 1 offsets u32 | images
+const RESULT_MAGIC = Buffer.from("FWRP");
+const RESULT_FIXED = 8;
+/** The most frames a pack of enhanced frames holds (a chunk is WORKER_CONCURRENCY x 4). */
+export const MAX_RESULT_PACK_FRAMES = 4096;
+/** What a first ranged read fetches of a pack of enhanced frames: the whole header of packs up to 255 frames. */
+const RESULT_HEAD_READ = 4096;
+
 export class FramePackError extends Error {
   override name = "FramePackError";
 }
@@ -34,41 +49,85 @@ export function encodeFramePack(first: number, frames: Buffer[]): Buffer {
   MAGIC.copy(header, 0);
   header.writeUInt32BE(first, 4);
   header.writeUInt32BE(frames.length, 8);
-  let offset = 0;
-  frames.forEach((frame, k) => {
-    header.writeUInt32BE(offset, FIXED + 4 * k);
-    offset += frame.length;
-  });
-  header.writeUInt32BE(offset, FIXED + 4 * frames.length);
+  writeOffsets(header, FIXED, frames);
   return Buffer.concat([header, ...frames]);
 }
 
+/** One pack of enhanced frames, any frames of one video, each once. */
+export function encodeResultPack(frames: { index: number; image: Buffer }[]): Buffer {
+  if (frames.length === 0 || frames.length > MAX_RESULT_PACK_FRAMES || new Set(frames.map((f) => f.index)).size !== frames.length) {
+    throw new FramePackError(`a pack of enhanced frames holds 1-${MAX_RESULT_PACK_FRAMES} distinct frames (got ${frames.length})`);
+  }
+  const header = Buffer.alloc(RESULT_FIXED + 4 * frames.length + 4 * (frames.length + 1));
+  RESULT_MAGIC.copy(header, 0);
+  header.writeUInt32BE(frames.length, 4);
+  frames.forEach((f, k) => header.writeUInt32BE(f.index, RESULT_FIXED + 4 * k));
+  writeOffsets(
+    header,
+    RESULT_FIXED + 4 * frames.length,
+    frames.map((f) => f.image),
+  );
+  return Buffer.concat([header, ...frames.map((f) => f.image)]);
+}
+
+function writeOffsets(header: Buffer, at: number, images: Buffer[]) {
+  let offset = 0;
+  images.forEach((image, k) => {
+    header.writeUInt32BE(offset, at + 4 * k);
+    offset += image.length;
+  });
+  header.writeUInt32BE(offset, at + 4 * images.length);
+}
+
+/** A new name for a pack of enhanced frames (random: each claim writes its own, never over another's). */
+export function newResultPackName(firstFrame: number): string {
+  return `${String(firstFrame).padStart(6, "0")}-${randomBytes(6).toString("hex")}`;
+}
+
 interface PackHeader {
-  first: number;
-  count: number;
+  /** Bytes of the header; 0 when `bytes` holds too little of it (the size is then `needed`). */
+  size: number;
+  needed: number;
+  /** Image k of frame `index`, or -1 when the pack does not hold it. */
+  slot(index: number): number;
   /** Byte range [start, end) of image k within the pack (header included). */
   span(k: number): { start: number; end: number };
 }
 
-/** Reads and checks a pack's header from its first bytes (at least the whole header). */
+/** Reads and checks a pack's header (either kind) from its first bytes. */
 function readHeader(bytes: Buffer, key: string): PackHeader {
   const bad = (why: string) => new FramePackError(`the frame pack ${key} is not readable: ${why}`);
-  if (bytes.length < FIXED || !bytes.subarray(0, 4).equals(MAGIC)) throw bad("no pack header");
-  const first = bytes.readUInt32BE(4);
-  const count = bytes.readUInt32BE(8);
-  const size = FIXED + 4 * (count + 1);
-  if (count === 0 || count > FRAMES_PER_PACK) throw bad(`it says it holds ${count} frames`);
-  if (bytes.length < size) throw bad("its header is cut short");
-  const offsets = Array.from({ length: count + 1 }, (_, k) => bytes.readUInt32BE(FIXED + 4 * k));
+  const result = bytes.length >= RESULT_FIXED && bytes.subarray(0, 4).equals(RESULT_MAGIC);
+  if (!result && (bytes.length < FIXED || !bytes.subarray(0, 4).equals(MAGIC))) throw bad("no pack header");
+  const count = bytes.readUInt32BE(result ? 4 : 8);
+  if (count === 0 || count > (result ? MAX_RESULT_PACK_FRAMES : FRAMES_PER_PACK)) throw bad(`it says it holds ${count} frames`);
+  const at = result ? RESULT_FIXED + 4 * count : FIXED;
+  const size = at + 4 * (count + 1);
+  if (bytes.length < size) return { size: 0, needed: size, slot: () => -1, span: () => ({ start: 0, end: 0 }) };
+  const offsets = Array.from({ length: count + 1 }, (_, k) => bytes.readUInt32BE(at + 4 * k));
   if (offsets[0] !== 0 || offsets.some((o, k) => k > 0 && o < offsets[k - 1]!)) throw bad("its offsets are out of order");
-  return { first, count, span: (k) => ({ start: size + offsets[k]!, end: size + offsets[k + 1]! }) };
+  let slot: (index: number) => number;
+  if (result) {
+    const slots = new Map(Array.from({ length: count }, (_, k) => [bytes.readUInt32BE(RESULT_FIXED + 4 * k), k]));
+    slot = (index) => slots.get(index) ?? -1;
+  } else {
+    const first = bytes.readUInt32BE(4);
+    slot = (index) => (index >= first && index < first + count ? index - first : -1);
+  }
+  return { size, needed: size, slot, span: (k) => ({ start: size + offsets[k]!, end: size + offsets[k + 1]! }) };
 }
 
-/** Image `index` of a whole pack, or null when the pack does not hold it. A view into the pack. */
+function wholeHeader(bytes: Buffer, key: string): PackHeader {
+  const header = readHeader(bytes, key);
+  if (header.size === 0) throw new FramePackError(`the frame pack ${key} is not readable: its header is cut short`);
+  return header;
+}
+
+/** Image `index` of a whole pack (either kind), or null when the pack does not hold it. A view into the pack. */
 export function frameFromPack(pack: Buffer, index: number, key = "(pack)"): Buffer | null {
-  const header = readHeader(pack, key);
-  const k = index - header.first;
-  if (k < 0 || k >= header.count) return null;
+  const header = wholeHeader(pack, key);
+  const k = header.slot(index);
+  if (k < 0) return null;
   const { start, end } = header.span(k);
   if (end > pack.length) throw new FramePackError(`the frame pack ${key} is cut short (${pack.length} bytes, frame ${index} ends at ${end})`);
   return pack.subarray(start, end);
@@ -81,15 +140,30 @@ export function frameFromPack(pack: Buffer, index: number, key = "(pack)"): Buff
  */
 export async function readPackedFrame(storage: Storage, videoId: string, index: number): Promise<Buffer | null> {
   const keys = videoKeys(videoId);
-  return (await readFrameOfPack(storage, keys.framePack(index), index)) ?? (await storage.get(keys.legacyFrame(index)));
+  return (await readFrameOfPack(storage, keys.framePack(index), index, MAX_PACK_HEADER)) ?? (await storage.get(keys.legacyFrame(index)));
 }
 
-async function readFrameOfPack(storage: Storage, key: string, index: number): Promise<Buffer | null> {
-  const head = await readRange(storage, key, 0, MAX_PACK_HEADER - 1);
+/**
+ * Enhanced frame `index` read alone: out of the pack its row names (ranged
+ * reads), or, with no pack, the image stored for it alone (frames enhanced
+ * before packs, and "encode anyway"). Null when it is not stored (or the pack
+ * does not hold it).
+ */
+export async function readResultFrame(storage: Storage, videoId: string, index: number, pack: string | null): Promise<Buffer | null> {
+  const keys = videoKeys(videoId);
+  return pack === null ? storage.get(keys.enhancedFrame(index)) : readFrameOfPack(storage, keys.resultPack(pack), index, RESULT_HEAD_READ);
+}
+
+async function readFrameOfPack(storage: Storage, key: string, index: number, headRead: number): Promise<Buffer | null> {
+  let head = await readRange(storage, key, 0, headRead - 1);
   if (!head) return null;
-  const header = readHeader(head, key);
-  const k = index - header.first;
-  if (k < 0 || k >= header.count) return null;
+  let header = readHeader(head, key);
+  if (header.size === 0) {
+    head = (await readRange(storage, key, 0, header.needed - 1)) ?? Buffer.alloc(0);
+    header = wholeHeader(head, key);
+  }
+  const k = header.slot(index);
+  if (k < 0) return null;
   const { start, end } = header.span(k);
   if (end === start) return Buffer.alloc(0);
   const image = await readRange(storage, key, start, end - 1);
@@ -123,8 +197,24 @@ export class FramePackReader {
     private readonly maxBytes = 64 * 1024 * 1024,
   ) {}
 
+  /** Extracted frame `index`. */
   async frame(videoId: string, index: number): Promise<Buffer | null> {
-    const key = videoKeys(videoId).framePack(index);
+    const keys = videoKeys(videoId);
+    const key = keys.framePack(index);
+    const data = await this.pack(key);
+    return data ? frameFromPack(data, index, key) : this.storage.get(keys.legacyFrame(index));
+  }
+
+  /** Enhanced frame `index`, out of the pack its row names (null: stored alone, see readResultFrame). */
+  async result(videoId: string, index: number, pack: string | null): Promise<Buffer | null> {
+    const keys = videoKeys(videoId);
+    if (pack === null) return this.storage.get(keys.enhancedFrame(index));
+    const key = keys.resultPack(pack);
+    const data = await this.pack(key);
+    return data ? frameFromPack(data, index, key) : null;
+  }
+
+  private async pack(key: string): Promise<Buffer | null> {
     let pack = this.packs.get(key);
     if (pack) {
       // Most recently used last.
@@ -141,8 +231,7 @@ export class FramePackReader {
         () => current() && this.forget(key),
       );
     }
-    const data = await pack;
-    return data ? frameFromPack(data, index, key) : this.storage.get(videoKeys(videoId).legacyFrame(index));
+    return pack;
   }
 
   private account(key: string, size: number) {

@@ -1,21 +1,22 @@
-import { FramePackReader } from "./frame-packs";
+import { encodeResultPack, FramePackError, FramePackReader } from "./frame-packs";
 import { videoKeys } from "./keys";
 import type { Storage } from "./storage";
 
 /**
  * Where the frame engine reads a frame's source image (out of its pack of
- * extracted frames) and keeps its result (one object per frame): objects in
- * the video's storage (local disk or S3). writeResult is atomic
- * (temp + rename locally, one PUT on S3): a reader sees the whole result or
- * none, which is what lets a re-claimed frame whose result exists be recorded
- * without a new call.
+ * extracted frames) and keeps its results (a pack of the frames one claim
+ * enhanced): objects in the video's storage (local disk or S3).
+ * writeResults is atomic (temp + rename locally, one PUT on S3) and durable:
+ * a reader sees the whole pack or none, which is what lets a re-claimed frame
+ * whose result is in the pack its last claim wrote be recorded without a new
+ * call.
  */
 export interface FrameStore {
   readSource(videoId: string, frameIndex: number): Promise<Buffer>;
-  hasResult(videoId: string, frameIndex: number): Promise<boolean>;
-  writeResult(videoId: string, frameIndex: number, data: Buffer): Promise<void>;
-  /** Durable: the results written survive a power loss once this resolves (called before their rows are marked). */
-  persistResults(videoId: string, frameIndexes: number[]): Promise<void>;
+  /** Whether the pack `pack` holds the frame's result. */
+  hasResult(videoId: string, frameIndex: number, pack: string): Promise<boolean>;
+  /** Stores the results as the pack `pack`; they survive a power loss once this resolves (called before their rows are marked). */
+  writeResults(videoId: string, pack: string, frames: { index: number; image: Buffer }[]): Promise<void>;
 }
 
 // One pack reader per storage, so the packs read for one chunk of frames serve the next.
@@ -30,10 +31,12 @@ export function storageFrameStore(storage: Storage): FrameStore {
       if (!data) throw Object.assign(new Error(`the source image of frame ${i} is not in storage (${storage.kind})`), { code: "ENOENT" });
       return data;
     },
-    hasResult: async (videoId, i) => (await storage.head(videoKeys(videoId).enhancedFrame(i))) !== null,
-    writeResult: (videoId, i, data) => storage.put(videoKeys(videoId).enhancedFrame(i), data, "image/jpeg"),
-    persistResults: async (videoId, indexes) => {
-      if (indexes.length > 0) await storage.sync(indexes.map((i) => videoKeys(videoId).enhancedFrame(i)));
+    // An unreadable pack (cut short) holds nothing: the frame is enhanced again.
+    hasResult: (videoId, i, pack) => reader.result(videoId, i, pack).then((data) => data !== null, (error) => (error instanceof FramePackError ? false : Promise.reject(error))),
+    async writeResults(videoId, pack, frames) {
+      const key = videoKeys(videoId).resultPack(pack);
+      await storage.put(key, encodeResultPack(frames), "application/octet-stream");
+      await storage.sync([key]);
     },
   };
 }

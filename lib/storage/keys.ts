@@ -3,7 +3,8 @@
 // fixed names or numbers only. Frame numbers are 0-based, zero-padded to 6
 // digits (the pattern ffmpeg's image2 uses, %06d). Extracted frames are
 // stored 32 to a pack (lib/storage/frame-packs.ts), named by the pack's first
-// frame; enhanced frames one image each.
+// frame; enhanced frames in packs of the frames one claim enhanced, named in
+// their rows.
 
 export function videoPrefix(videoId: string): string {
   return `videos/${videoId}/`;
@@ -33,7 +34,13 @@ export function videoKeys(videoId: string) {
     framePack: (index: number) => `${dir}frames/${String(index - (index % FRAMES_PER_PACK)).padStart(6, "0")}.pack`,
     /** Where an extracted frame was stored, one image per object, before packs (read as a fallback for videos extracted then). */
     legacyFrame: (index: number) => `${dir}frames/${frameFileName(index)}`,
+    /** Where an enhanced frame is stored alone: frames enhanced before packs, and "encode anyway" (its original). */
     enhancedFrame: (index: number) => `${dir}enhanced/${frameFileName(index)}`,
+    /** A pack of enhanced frames, by the name in its frames' rows (frame_executions.result_pack). */
+    resultPack: (name: string) => {
+      if (!/^[0-9]{6,10}-[0-9a-f]{12}$/.test(name)) throw new Error(`not the name of a pack of enhanced frames: ${JSON.stringify(name)}`);
+      return `${dir}enhanced/${name}.pack`;
+    },
     thumbnail: (name: string) => `${dir}thumbnails/${name}`,
   };
 }

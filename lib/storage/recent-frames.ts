@@ -9,14 +9,14 @@ import type { Storage } from "./storage";
 // This keeps the frame images this process wrote, up to a byte budget
 // (oldest out first), and answers reads of them from memory. Only frame
 // images are kept (`frames/` and `enhanced/` of a video, by isFrameKey):
-// each is written once for its frame and never changes. A frame's source is
-// the same image whoever extracts it, and an enhanced frame is written only
-// by the claim that holds the frame; a frame already done is never enhanced
+// each is written once and never changes. A frame's source is the same
+// image whoever extracts it, and a pack of enhanced frames has a name of its
+// own, written once by the claim that named it; a frame already done is never enhanced
 // again (DESIGN.md, invariant 2). Anything this process deletes, copies over
 // or streams to a kept key is dropped first. Everything else (existence
 // checks, listings, streams, other objects) goes to the store.
 
-/** Whether a key holds frame images: videos/<id>/frames/<n>.pack (32 extracted frames) or videos/<id>/enhanced/<n>.jpg. */
+/** Whether a key holds frame images: videos/<id>/frames/<n>.pack (32 extracted frames), videos/<id>/enhanced/<name>.pack (the frames one claim enhanced) or videos/<id>/enhanced/<n>.jpg (one frame). */
 export function isFrameKey(key: string): boolean {
   return /^videos\/[^/]+\/(frames|enhanced)\/[^/]+$/.test(key);
 }

@@ -2,12 +2,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { transaction } from "@/lib/db/client";
+import { transaction, type Db } from "@/lib/db/client";
 import type { PipelineContext } from "@/lib/pipeline/context";
 import { advanceVideo } from "@/lib/pipeline/flow";
+import { claimFrames } from "@/lib/pipeline/sql/claim-frames";
 import { insertFrames } from "@/lib/pipeline/sql/insert-frames";
 import { insertStageRows } from "@/lib/pipeline/sql/stage-rows";
-import { FramePackWriter, readPackedFrame } from "@/lib/storage/frame-packs";
+import { FramePackWriter, newResultPackName, readPackedFrame } from "@/lib/storage/frame-packs";
+import { storageFrameStore } from "@/lib/storage/frame-store";
 import { frameFileName, videoKeys } from "@/lib/storage/keys";
 import type { Storage } from "@/lib/storage/storage";
 import { makeFrames } from "./clips";
@@ -76,9 +78,27 @@ export async function storeFramePacks(storage: Storage, videoId: string, images:
   await packs.flush();
 }
 
-/** Writes frame i's original image as its enhanced image (a result found in place, as after a crash). */
+/** Writes frame i's original image as its enhanced image, stored alone (as before packs, and for "encode anyway"). */
 export async function copyOriginalToEnhanced(storage: Storage, videoId: string, index: number): Promise<void> {
+  await storage.put(videoKeys(videoId).enhancedFrame(index), await originalOf(storage, videoId, index));
+}
+
+/**
+ * A worker that claimed `indexes`, stored their results (their originals) as
+ * its pack, and died before recording them: their leases have lapsed.
+ * Returns the pack's name.
+ */
+export async function storeResultsAndDie(pool: Db, storage: Storage, videoId: string, indexes: number[]): Promise<string> {
+  const pack = newResultPackName(indexes[0]!);
+  await claimFrames(pool, videoId, indexes, "dead", 30, pack);
+  const frames = await Promise.all(indexes.map(async (index) => ({ index, image: await originalOf(storage, videoId, index) })));
+  await storageFrameStore(storage).writeResults(videoId, pack, frames);
+  await pool.query(`UPDATE frame_executions SET lease_expires_at = now() - interval '1 second' WHERE video_id = $1 AND frame_index = ANY($2::int[])`, [videoId, indexes]);
+  return pack;
+}
+
+async function originalOf(storage: Storage, videoId: string, index: number): Promise<Buffer> {
   const original = await readPackedFrame(storage, videoId, index);
   if (!original) throw new Error(`frame ${index} of ${videoId} has no stored original`);
-  await storage.put(videoKeys(videoId).enhancedFrame(index), original);
+  return original;
 }

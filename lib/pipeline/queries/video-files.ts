@@ -4,6 +4,7 @@ import { DomainError } from "@/lib/pipeline/errors";
 import { THUMBNAIL_FILES, thumbnailFileName } from "@/lib/media/thumbnails";
 import { videoKeys } from "@/lib/storage/keys";
 import type { Storage } from "@/lib/storage/storage";
+import { readResultPacks } from "../sql/result-packs";
 import { readFrameVideo } from "./frame-detail";
 import { readVideoHeader } from "./video-lookup";
 
@@ -15,8 +16,11 @@ export interface ServedFile {
   key: string;
   contentType: string;
   missing: string;
-  /** An extracted frame, read out of its pack (lib/storage/frame-packs.ts); `key` is the pack's. */
-  packedFrame?: { videoId: string; index: number };
+  /**
+   * A frame read out of a pack (lib/storage/frame-packs.ts); `key` is the
+   * pack's. An extracted frame, or, with `resultPack`, an enhanced one.
+   */
+  packedFrame?: { videoId: string; index: number; resultPack?: string };
 }
 
 export async function outputFile(db: Db, rawVideoId: string): Promise<ServedFile> {
@@ -84,9 +88,14 @@ export async function frameImageFile(db: Db, rawVideoId: string, rawIndex: strin
     const when = purgedAt.toISOString().slice(0, 16).replace("T", " ");
     return { key: kind === "enhanced" ? keys.enhancedFrame(index) : keys.framePack(index), contentType: "image/jpeg", missing: `The frame images of this video were removed on ${when} UTC (frames are kept FRAME_RETENTION_HOURS after a video completes); the enhanced video, thumbnails and captions are kept.` };
   }
-  return kind === "enhanced"
-    ? { key: keys.enhancedFrame(index), contentType: "image/jpeg", missing: `Frame ${index} has no enhanced image: it has not been enhanced (yet), or it was encoded from the original.` }
-    : { key: keys.framePack(index), packedFrame: { videoId: video.id, index }, contentType: "image/jpeg", missing: `The original image of frame ${index} is not in storage (not extracted yet, or removed).` };
+  if (kind === "original") {
+    return { key: keys.framePack(index), packedFrame: { videoId: video.id, index }, contentType: "image/jpeg", missing: `The original image of frame ${index} is not in storage (not extracted yet, or removed).` };
+  }
+  const missing = `Frame ${index} has no enhanced image: it has not been enhanced (yet).`;
+  const pack = (await readResultPacks(db, video.id, index, index + 1)).get(index);
+  // Not succeeded (nothing there), or stored alone: enhanced before packs, or the original "encode anyway" used.
+  if (!pack) return { key: keys.enhancedFrame(index), contentType: "image/jpeg", missing };
+  return { key: keys.resultPack(pack), packedFrame: { videoId: video.id, index, resultPack: pack }, contentType: "image/jpeg", missing };
 }
 
 async function framesPurgedAtOf(db: Db, videoId: string): Promise<Date | null> {

@@ -2,6 +2,7 @@ import "server-only";
 import { encodePictureStream } from "@/lib/media/storage-media";
 import { videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "../context";
+import { EnhancedFrames } from "../enhanced-frames";
 import { beatEncodeAhead, claimEncodeAhead, finishEncodeAhead, readNextFrames } from "../sql/encode-ahead";
 import { readStageStatuses } from "../sql/stage-rows";
 import { readVideoMedia } from "../sql/video-rows";
@@ -33,6 +34,7 @@ class Stop extends Error {}
 export async function runEncodeAhead(ctx: PipelineContext, videoId: string, workerId: string, signal?: AbortSignal): Promise<string> {
   if (!(await claimEncodeAhead(ctx.pool, videoId, workerId, AHEAD_STALE_SECONDS))) return "not started (the encode stage has begun, or another worker has it)";
   const keys = videoKeys(videoId);
+  const enhanced = new EnhancedFrames(ctx.pool, ctx.storage, videoId);
   const stopper = new AbortController();
   const stopOn = signal ? AbortSignal.any([signal, stopper.signal]) : stopper.signal;
   let fed = 0;
@@ -71,7 +73,7 @@ export async function runEncodeAhead(ctx: PipelineContext, videoId: string, work
       const count = next.kind === "ready" ? next.count : 0;
       const reads: Promise<Buffer | null>[] = [];
       const read = (i: number) => {
-        const r = ctx.storage.get(keys.enhancedFrame(first + i));
+        const r = enhanced.read(first + i);
         r.catch(() => {});
         reads.push(r);
       };

@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { encodeFrameStream, muxPictures } from "@/lib/media/storage-media";
 import { videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "../context";
+import { EnhancedFrames } from "../enhanced-frames";
 import { finishStage, isStageRunning } from "../flow";
 import { readEncodeAhead, takeOverEncodeAhead } from "../sql/encode-ahead";
 import { readStageStatus, setStageProgress } from "../sql/stage-rows";
@@ -36,11 +37,12 @@ export async function runEncode(ctx: PipelineContext, videoId: string, signal?: 
     const report = throttle(500, (p) => setStageProgress(ctx.pool, videoId, "encode", p));
     const audio = video.hasAudio ? await ctx.storage.mediaInput(keys.audio) : null;
     const sink = (data: Readable) => ctx.storage.put(keys.output, data, "video/mp4");
+    const enhanced = new EnhancedFrames(ctx.pool, ctx.storage, videoId);
     const ahead = await awaitEncodeAhead(ctx, videoId, video.frameCount, signal, (done) => report(Math.min(0.95, done / video.frameCount)));
     const encoded = ahead
       ? await muxPictures({ pictures: await ctx.storage.mediaInput(keys.pictures), fpsNum: video.fpsNum, fpsDen: video.fpsDen, frameCount: video.frameCount, audio, captions, sink, signal })
       : await encodeFrameStream({
-          readFrame: (i) => ctx.storage.get(keys.enhancedFrame(i)),
+          readFrame: (i) => enhanced.read(i),
           fpsNum: video.fpsNum,
           fpsDen: video.fpsDen,
           frameCount: video.frameCount,

@@ -2,6 +2,7 @@ import "server-only";
 import { generateThumbnails, thumbnailFileName, THUMBNAIL_FILES } from "@/lib/media/thumbnails";
 import { videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "../context";
+import { EnhancedFrames } from "../enhanced-frames";
 import { finishStage, isStageRunning } from "../flow";
 import { setStageProgress } from "../sql/stage-rows";
 import { readVideoMedia } from "../sql/video-rows";
@@ -16,6 +17,7 @@ export function thumbnailsRunner(count: number) {
     const v = await readVideoMedia(ctx.pool, videoId);
     if (!v) return;
     const keys = videoKeys(videoId);
+    const enhanced = new EnhancedFrames(ctx.pool, ctx.storage, videoId);
     await setStageProgress(ctx.pool, videoId, "thumbnails", 0, "choosing a poster");
     const result = await generateThumbnails({
       framesDir: "",
@@ -25,7 +27,7 @@ export function thumbnailsRunner(count: number) {
       count,
       signal,
       readFrame: async (i) => {
-        const data = await ctx.storage.get(keys.enhancedFrame(i));
+        const data = await enhanced.read(i);
         if (!data) throw new Error(`the enhanced image of frame ${i} is not in storage`);
         return data;
       },

@@ -15,6 +15,8 @@ export interface FrameOutcome {
 export interface FinishedFrame extends FrameOutcome {
   /** The enhancer was called for it in this batch (false: its durable result was found in place). */
   called?: boolean;
+  /** The pack of enhanced frames holding its result (null: stored alone). */
+  pack?: string | null;
 }
 
 /**
@@ -37,10 +39,10 @@ export async function completeFrames(
   if (frames.length === 0) return { completed: 0, leftOpen: null, uncounted: [] };
   const { rows } = await db.query<{ n: number; left_open: number; uncounted: string[] | null }>(
     `WITH input AS (
-       SELECT * FROM unnest($2::bigint[], $3::uuid[], $5::boolean[]) AS i(id, token, called)
+       SELECT * FROM unnest($2::bigint[], $3::uuid[], $5::boolean[], $7::text[]) AS i(id, token, called, pack)
      ), done AS (
        UPDATE frame_executions f
-          SET status = 'succeeded', output_kind = $4, lease_expires_at = NULL,
+          SET status = 'succeeded', output_kind = $4, result_pack = i.pack, lease_expires_at = NULL,
               enhancer_calls = f.enhancer_calls + i.called::int,
               finished_at = now(), updated_at = now()
          FROM input i
@@ -67,7 +69,7 @@ export async function completeFrames(
       WHERE s.video_id = $1 AND s.name = 'enhance'
      RETURNING n.n, s.pending + s.running AS left_open,
                (SELECT array_agg(i.id::text) FROM input i WHERE i.called AND i.id NOT IN (SELECT id FROM done)) AS uncounted`,
-    [videoId, frames.map((f) => f.id), frames.map((f) => f.attemptToken), outputKind, frames.map((f) => f.called ?? false), recovered],
+    [videoId, frames.map((f) => f.id), frames.map((f) => f.attemptToken), outputKind, frames.map((f) => f.called ?? false), recovered, frames.map((f) => f.pack ?? null)],
   );
   return { completed: rows[0]?.n ?? 0, leftOpen: rows[0]?.left_open ?? null, uncounted: rows[0]?.uncounted ?? [] };
 }

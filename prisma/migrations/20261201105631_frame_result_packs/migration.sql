@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "frame_executions" ADD COLUMN     "result_pack" TEXT;
