@@ -127,7 +127,6 @@ describe("scale out: web A + web B, two workers without a shared disk, one bucke
     const keys = videoKeys(videoId);
     // What was stored at the kill (in the pack each row names, recorded or
     // not): these frames must never be sent again.
-    const frameCount = (await stage()).total;
     const { rows: named } = await pool.query<{ frame_index: number; result_pack: string }>(
       `SELECT frame_index, result_pack FROM frame_executions WHERE video_id = $1 AND result_pack IS NOT NULL ORDER BY frame_index`,
       [videoId],
@@ -148,6 +147,9 @@ describe("scale out: web A + web B, two workers without a shared disk, one bucke
     );
     expect(done.status, JSON.stringify(done)).toBe("completed");
 
+    // Every frame once (the total is final now: at the kill, extraction may still have been adding frames).
+    const frameCount = (await stage()).total;
+    expect(frameCount).toBe(source.video?.frames);
     const calls = fake.stats().perKey;
     for (const i of stored) expect(calls[`${videoId}:${i}`], `frame ${i} was stored before the kill`).toBe(callsAtKill[`${videoId}:${i}`]);
     expect(Object.keys(calls).filter((k) => k.startsWith(videoId))).toHaveLength(frameCount);
