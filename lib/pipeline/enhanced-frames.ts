@@ -6,6 +6,8 @@ import { readResultPacks } from "./sql/result-packs";
 
 /** Rows looked up at a time: readers go through a video's frames in order. */
 const WINDOW = 512;
+/** Packs kept for the frames after: a few (a pack of 64 1080p frames is ~16 MB), not the video. */
+const PACK_BYTES = 32 * 1024 * 1024;
 
 /**
  * Reads a video's enhanced frames (the encode stages, thumbnails): where
@@ -20,7 +22,7 @@ export class EnhancedFrames {
     private readonly db: Db,
     storage: Storage,
     private readonly videoId: string,
-    private readonly reader = new FramePackReader(storage),
+    private readonly reader = new FramePackReader(storage, PACK_BYTES),
   ) {}
 
   /** The enhanced image of frame `index`; null when the frame has not succeeded or its image is not stored. */
