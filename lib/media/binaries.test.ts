@@ -43,5 +43,8 @@ describe("ffmpegFeatures", () => {
     const bundled = resolveBinary("ffmpeg", { systemCommand: "framewise-no-such-ffmpeg" });
     expect(ffmpegFeatures(bundled.path).fpsMode).toBe(false);
     expect(passthroughArgs(bundled.path)).toEqual(["-vsync", "passthrough"]);
+    // Both builds have zscale (libzimg); a build without it gets the lookup tables (storage-media.ts).
+    expect(ffmpegFeatures("/usr/bin/ffmpeg").zscale).toBe(true);
+    expect(ffmpegFeatures(bundled.path).zscale).toBe(true);
   });
 });

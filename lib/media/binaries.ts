@@ -130,6 +130,8 @@ export interface FfmpegFeatures {
   fpsMode: boolean;
   /** `-stats_period` (ffmpeg >= 4.4): how often -progress reports. */
   statsPeriod: boolean;
+  /** The zscale filter (built with libzimg, as Debian's and the npm-shipped builds are). */
+  zscale: boolean;
 }
 
 const features = new Map<string, FfmpegFeatures>();
@@ -138,21 +140,26 @@ const features = new Map<string, FfmpegFeatures>();
 export function ffmpegFeatures(binary: string = ffmpegPath()): FfmpegFeatures {
   let found = features.get(binary);
   if (!found) {
-    let help = "";
-    try {
-      help = execFileSync(binary, ["-hide_banner", "-h", "long"], {
-        stdio: ["ignore", "pipe", "ignore"],
-        timeout: 10_000,
-        maxBuffer: 4 * 1024 * 1024,
-        encoding: "utf8",
-      });
-    } catch {
-      // An unreadable help text means an old or odd build: assume the old options.
-    }
-    found = { fpsMode: /^-fps_mode\b/m.test(help), statsPeriod: /^-stats_period\b/m.test(help) };
+    const help = helpText(binary, ["-h", "long"]);
+    const filters = helpText(binary, ["-filters"]);
+    found = { fpsMode: /^-fps_mode\b/m.test(help), statsPeriod: /^-stats_period\b/m.test(help), zscale: /^ \S+ zscale\b/m.test(filters) };
     features.set(binary, found);
   }
   return found;
+}
+
+function helpText(binary: string, args: string[]): string {
+  try {
+    return execFileSync(binary, ["-hide_banner", ...args], {
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+      maxBuffer: 4 * 1024 * 1024,
+      encoding: "utf8",
+    });
+  } catch {
+    // An unreadable help text means an old or odd build: assume the old options.
+    return "";
+  }
 }
 
 /** `-fps_mode passthrough` where supported, else its older spelling. */
