@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectFile, makeClip, makeFrames } from "@/test/support/clips";
 import { ffmpegPath, ffprobePath } from "./binaries";
 import { JpegSplitter } from "./jpeg-stream";
-import { encodeFrameStream, extractAudioStream, extractFrameStream } from "./storage-media";
+import { encodeFrameStream, extractAudioStream, extractFrameStream, rangeFilters } from "./storage-media";
 
 // ffmpeg with its frames and outputs on pipes (what a worker without a
 // shared disk runs): real ffmpeg, frames kept in memory by the test.
@@ -52,7 +52,7 @@ describe("extractFrameStream", () => {
     expect(progress.at(-1)).toBe(60);
   });
 
-  it("converts a limited-range yuv420p source by lookup table to the same pixels swscale gives", async () => {
+  it("converts a limited-range yuv420p source to the levels swscale gives", async () => {
     const extract = async (sourcePixFmt?: string) => {
       const out = new Map<number, Buffer>();
       await extractFrameStream({ input: clip, frameCountEstimate: 60, sourcePixFmt, onFrame: async (i, jpeg) => void out.set(i, jpeg) });
@@ -67,6 +67,34 @@ describe("extractFrameStream", () => {
         expect(Math.abs(a.channels[c]!.mean - b.channels[c]!.mean), `frame ${i} channel ${c} mean`).toBeLessThan(1);
         expect(Math.abs(a.channels[c]!.stdev - b.channels[c]!.stdev), `frame ${i} channel ${c} stdev`).toBeLessThan(1);
       }
+    }
+  });
+
+  it("converts the range with zscale to the pixels the lookup tables give, both ways", () => {
+    const raw = (input: string[], filter: string) =>
+      execFileSync(ffmpegPath(), ["-v", "error", ...input, "-vf", filter, "-f", "rawvideo", "-"], { maxBuffer: 64 * 1024 * 1024 });
+    const jpegs = path.join(dir, "range.mjpeg");
+    execFileSync(ffmpegPath(), ["-v", "error", "-i", clip, "-q:v", "3", "-c:v", "mjpeg", "-f", "image2pipe", jpegs]);
+    const [zscale, tables] = [rangeFilters(true), rangeFilters(false)];
+    const pairs = [
+      [raw(["-i", clip], zscale.limitedToFull), raw(["-i", clip], tables.limitedToFull)],
+      [raw(["-f", "image2pipe", "-c:v", "mjpeg", "-i", jpegs], zscale.forX264), raw(["-f", "image2pipe", "-c:v", "mjpeg", "-i", jpegs], tables.forX264)],
+    ];
+    const luma = 320 * 240;
+    const frame = luma * 1.5;
+    for (const [a, b] of pairs) {
+      expect(a!.length).toBe(60 * frame);
+      expect(b!.length).toBe(a!.length);
+      let lumaDiffs = 0;
+      let chromaMost = 0;
+      for (let i = 0; i < a!.length; i++) {
+        const d = Math.abs(a![i]! - b![i]!);
+        if (i % frame < luma) lumaDiffs += d === 0 ? 0 : 1;
+        else chromaMost = Math.max(chromaMost, d);
+      }
+      // Luma exactly; chroma differs only where the table rounds a tie up (limited 16 -> 1, zscale 0).
+      expect(lumaDiffs).toBe(0);
+      expect(chromaMost).toBeLessThanOrEqual(1);
     }
   });
 
@@ -90,6 +118,21 @@ describe("extractFrameStream", () => {
   it("fails with the storage's error, and ffmpeg stops", async () => {
     const error = await failure(extractFrameStream({ input: clip, frameCountEstimate: 60, onFrame: async (i) => { if (i === 5) throw new Error("bucket is gone"); } }));
     expect((error as Error).message).toBe("bucket is gone");
+  });
+
+  it("fails with the storage's error when the writes fail while ffmpeg waits on a full pipe", async () => {
+    // Window 1: the first frame's write holds the window while ffmpeg fills the
+    // pipe (the clip's frames are several times what the pipe buffers), so
+    // stdout is paused, with frames unread, when the write fails: the run
+    // must still end, with that error.
+    const run = extractFrameStream({
+      input: clip,
+      frameCountEstimate: 60,
+      window: 1,
+      onFrame: () => new Promise<void>((_, reject) => setTimeout(() => reject(new Error("bucket is gone")), 300)),
+    });
+    const outcome = await Promise.race([failure(run), new Promise((resolve) => setTimeout(() => resolve(new Error("still running 10 s later")), 10_000))]);
+    expect((outcome as Error).message).toBe("bucket is gone");
   });
 });
 

@@ -1,8 +1,9 @@
 import "server-only";
 import { encodePictureStream } from "@/lib/media/storage-media";
+import { FramePackReader } from "@/lib/storage/frame-packs";
 import { videoKeys } from "@/lib/storage/keys";
 import type { PipelineContext } from "../context";
-import { EnhancedFrames } from "../enhanced-frames";
+import { ENHANCED_PACK_BYTES } from "../enhanced-frames";
 import { beatEncodeAhead, claimEncodeAhead, finishEncodeAhead, readNextFrames } from "../sql/encode-ahead";
 import { readStageStatuses } from "../sql/stage-rows";
 import { readVideoMedia } from "../sql/video-rows";
@@ -34,7 +35,8 @@ class Stop extends Error {}
 export async function runEncodeAhead(ctx: PipelineContext, videoId: string, workerId: string, signal?: AbortSignal): Promise<string> {
   if (!(await claimEncodeAhead(ctx.pool, videoId, workerId, AHEAD_STALE_SECONDS))) return "not started (the encode stage has begun, or another worker has it)";
   const keys = videoKeys(videoId);
-  const enhanced = new EnhancedFrames(ctx.pool, ctx.storage, videoId);
+  // Where each frame is comes with its row (readNextFrames).
+  const enhanced = new FramePackReader(ctx.storage, ENHANCED_PACK_BYTES);
   const stopper = new AbortController();
   const stopOn = signal ? AbortSignal.any([signal, stopper.signal]) : stopper.signal;
   let fed = 0;
@@ -57,7 +59,7 @@ export async function runEncodeAhead(ctx: PipelineContext, videoId: string, work
       const next = await readNextFrames(ctx.pool, videoId, fed, ROWS_PER_LOOK);
       if (next.kind === "end") return;
       if (next.kind === "failed") stop(`frame ${fed} failed for good; the encode stage will encode once it is retried or substituted`);
-      if (next.kind === "ready" && next.count === 0) {
+      if (next.kind === "ready" && next.packs.length === 0) {
         if (Date.now() - lookedAt >= 1000) {
           lookedAt = Date.now();
           const s = await readStageStatuses(ctx.pool, videoId);
@@ -70,10 +72,11 @@ export async function runEncodeAhead(ctx: PipelineContext, videoId: string, work
       }
       // Frames first .. first + count - 1, PREFETCH reads ahead of ffmpeg.
       const first = fed;
-      const count = next.kind === "ready" ? next.count : 0;
+      const packs = next.kind === "ready" ? next.packs : [];
+      const count = packs.length;
       const reads: Promise<Buffer | null>[] = [];
       const read = (i: number) => {
-        const r = enhanced.read(first + i);
+        const r = enhanced.result(videoId, first + i, packs[i]!);
         r.catch(() => {});
         reads.push(r);
       };

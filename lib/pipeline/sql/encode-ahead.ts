@@ -72,8 +72,11 @@ export async function takeOverEncodeAhead(db: Db, videoId: string, staleSeconds:
 }
 
 export type NextFrames =
-  /** Frames `from` .. `from + count - 1` are enhanced (count may be 0: wait). */
-  | { kind: "ready"; count: number }
+  /**
+   * Frames `from` .. `from + packs.length - 1` are enhanced (none: wait);
+   * packs[i] is where frame `from + i`'s image is (its row's result_pack).
+   */
+  | { kind: "ready"; packs: (string | null)[] }
   /** Frame `from` failed for good: the output waits for a retry or "encode anyway". */
   | { kind: "failed" }
   /** Extraction has finished and every frame before `from` was handed out. */
@@ -88,19 +91,19 @@ export type NextFrames =
 export async function readNextFrames(db: Db, videoId: string, from: number, limit: number): Promise<NextFrames> {
   const { rows: stage } = await db.query<{ status: string }>(`SELECT status FROM video_stages WHERE video_id = $1 AND name = 'preprocess'`, [videoId]);
   const extracted = stage[0]?.status === "succeeded";
-  const { rows } = await db.query<{ frame_index: number; status: string }>(
-    `SELECT frame_index, status FROM frame_executions
+  const { rows } = await db.query<{ frame_index: number; status: string; result_pack: string | null }>(
+    `SELECT frame_index, status, result_pack FROM frame_executions
       WHERE video_id = $1 AND frame_index >= $2
       ORDER BY frame_index LIMIT $3`,
     [videoId, from, limit],
   );
-  let count = 0;
+  const packs: (string | null)[] = [];
   for (const row of rows) {
-    if (row.frame_index !== from + count) break;
-    if (row.status === "failed") return count === 0 ? { kind: "failed" } : { kind: "ready", count };
+    if (row.frame_index !== from + packs.length) break;
+    if (row.status === "failed") return packs.length === 0 ? { kind: "failed" } : { kind: "ready", packs };
     if (row.status !== "succeeded") break;
-    count++;
+    packs.push(row.result_pack);
   }
-  if (count === 0 && rows.length === 0 && extracted) return { kind: "end" };
-  return { kind: "ready", count };
+  if (rows.length === 0 && extracted) return { kind: "end" };
+  return { kind: "ready", packs };
 }
