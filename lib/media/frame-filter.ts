@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import os from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { STDERR_TAIL_BYTES } from "./errors";
+import { JPEG_DECODE_ARGS } from "./jpeg-stream";
 
 // One long-lived ffmpeg that runs JPEG frames through a filter graph, one at
 // a time, in order: a frame written to stdin comes back enhanced on stdout.
@@ -69,7 +70,7 @@ export class FrameFilterProcess {
     const args = [
       "-hide_banner", "-nostdin", "-v", "error", "-xerror",
       "-probesize", "32", "-analyzeduration", "0", "-fpsprobesize", "0",
-      "-threads", "1", "-f", "mpjpeg", "-i", "pipe:0",
+      "-threads", "1", ...JPEG_DECODE_ARGS, "-f", "mpjpeg", "-i", "pipe:0",
       "-filter_threads", "1", "-vf", options.filter, "-fps_mode", "passthrough",
       // Standard Huffman tables: optimal ones cost a second pass over every
       // frame's coefficients (~0.4 ms of a 720p frame) for files ~12% smaller.

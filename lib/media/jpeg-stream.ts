@@ -5,6 +5,15 @@
 // scan an FF is always followed by 00 (stuffing) or a restart marker, which
 // makes the first other marker the end of the scan.
 
+/**
+ * Input options for ffmpeg decoding our JPEG frames (the enhancer, encode):
+ * on x86-64 the xvid IDCT (SIMD), ~19% fewer instructions a 720p frame than
+ * the default one (callgrind), the same pixels within 1 (0.2% of samples
+ * differ; PSNR 75 dB). Elsewhere the default, whose NEON version the xvid
+ * one's C would not beat.
+ */
+export const JPEG_DECODE_ARGS: readonly string[] = process.arch === "x64" ? ["-idct", "xvid"] : [];
+
 export class JpegSplitter {
   private buffer: Buffer = Buffer.alloc(0);
   /** Where the scan for the current image's end resumes. */

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { ffmpegFeatures, ffmpegPath, passthroughArgs } from "./binaries";
 import { MediaError } from "./errors";
-import { JpegSplitter } from "./jpeg-stream";
+import { JPEG_DECODE_ARGS, JpegSplitter } from "./jpeg-stream";
 import { runPipedFfmpeg, type PipedFfmpeg } from "./piped-ffmpeg";
 import { readProbeJson } from "./probe";
 import { createProgressReporter, type ProgressCallback } from "./progress";
@@ -221,7 +221,7 @@ export async function encodeFrameStream(options: EncodeStreamOptions): Promise<{
     stdin: frameFeed(options.readFrame, frameCount, options.prefetch ?? ENCODE_PREFETCH),
     onFrames: (n) => Promise.resolve(progress.finish(n)).catch((error) => ffRef.fail(error)),
     args: [
-      "-f", "image2pipe", "-framerate", `${fpsNum}/${fpsDen}`, "-c:v", "mjpeg", "-i", "pipe:0", ...extra.inputs,
+      ...JPEG_DECODE_ARGS, "-f", "image2pipe", "-framerate", `${fpsNum}/${fpsDen}`, "-c:v", "mjpeg", "-i", "pipe:0", ...extra.inputs,
       "-map", "0:v:0", ...extra.maps,
       "-frames:v", String(frameCount), ...passthroughArgs(ffmpegPath()), ...pictureCodecArgs(), ...extra.codecs,
       ...STREAMED_MP4_ARGS,
@@ -255,7 +255,7 @@ export async function encodePictureStream(options: {
     signal: options.signal,
     stallSeconds: 0,
     stdin: options.frames,
-    args: ["-f", "image2pipe", "-framerate", `${fpsNum}/${fpsDen}`, "-c:v", "mjpeg", "-i", "pipe:0", "-map", "0:v:0", ...passthroughArgs(ffmpegPath()), ...pictureCodecArgs(), ...STREAMED_MP4_ARGS],
+    args: [...JPEG_DECODE_ARGS, "-f", "image2pipe", "-framerate", `${fpsNum}/${fpsDen}`, "-c:v", "mjpeg", "-i", "pipe:0", "-map", "0:v:0", ...passthroughArgs(ffmpegPath()), ...pictureCodecArgs(), ...STREAMED_MP4_ARGS],
   });
   return { frameCount: await streamTo(ff, options.sink) };
 }
