@@ -76,7 +76,7 @@ export async function runEncodeAhead(ctx: PipelineContext, videoId: string, work
       const count = packs.length;
       const reads: Promise<Buffer | null>[] = [];
       const read = (i: number) => {
-        const r = enhanced.result(videoId, first + i, packs[i]!);
+        const r = enhanced.result(videoId, first + i, packs[i] ?? null);
         r.catch(() => {});
         reads.push(r);
       };
