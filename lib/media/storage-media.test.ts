@@ -134,6 +134,31 @@ describe("extractFrameStream", () => {
     const outcome = await Promise.race([failure(run), new Promise((resolve) => setTimeout(() => resolve(new Error("still running 10 s later")), 10_000))]);
     expect((outcome as Error).message).toBe("bucket is gone");
   });
+
+  it("fails with the storage's error when the writes fail after ffmpeg has already exited", async () => {
+    // 15 small frames fit in the pipe: ffmpeg writes them all and exits while
+    // the one write in flight (window 1) holds stdout paused. Node resumes a
+    // child's stdout when it exits, the frames come in, fill the window and
+    // pause it again; the write then fails, and stdout must be drained for
+    // the pipe to reach its end (a run that hung here hung a preprocess).
+    const small = await makeClip({ path: path.join(dir, "small.mp4"), seconds: 0.5, width: 160, height: 120, fps: 30, audio: false });
+    let exited = false;
+    const run = extractFrameStream({
+      input: small,
+      frameCountEstimate: 15,
+      window: 1,
+      onFrame: async () => {
+        // Until ffmpeg is gone (no ffmpeg reading the clip is left), then fail.
+        for (let i = 0; i < 100 && spawnSync("pgrep", ["-f", small]).status === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        exited = spawnSync("pgrep", ["-f", small]).status === 1;
+        await new Promise((r) => setTimeout(r, 200));
+        throw new Error("bucket is gone");
+      },
+    });
+    const outcome = await Promise.race([failure(run), new Promise((resolve) => setTimeout(() => resolve(new Error("still running 10 s later")), 10_000))]);
+    expect(exited).toBe(true);
+    expect((outcome as Error).message).toBe("bucket is gone");
+  });
 });
 
 describe("extractAudioStream and encodeFrameStream", () => {

@@ -131,6 +131,9 @@ export async function extractFrameStream(options: {
           writeError ??= error;
           queue.length = 0;
           ff.fail(error);
+          // Drain stdout (below): ffmpeg may have exited already, its last
+          // frames unread behind a paused pipe, and no other call would come.
+          pump();
         },
       );
       inFlight.add(write);
